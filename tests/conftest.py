@@ -1,0 +1,21 @@
+"""Shared test setup.
+
+Puts ``tests/`` on ``sys.path`` so any test can ``from toolchain import ensure_toolchain`` (see tests/toolchain.py),
+and provides the session fixture ``node_toolchain`` (the installed, cached Cloudflare toolchain)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+
+from toolchain import Toolchain, ensure_toolchain  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def node_toolchain() -> Toolchain:
+    """The pinned toolchain (Node 22, tsc, vitest, wrangler). Skips when npm is absent (fails under CI)."""
+    return ensure_toolchain()
