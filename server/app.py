@@ -1,0 +1,167 @@
+"""The MCP adapter: tools, resources and prompts over the core, on mcp.server.mcpserver.MCPServer.
+
+Nothing here knows how search, review or scaffolding work. Each tool validates through its type hints, calls the
+core, and returns the core's pydantic model as structured content. A ``DoExpertError`` from the core becomes a tool
+error whose text carries the message, a hint and the stable error code; any other exception is a bug and the SDK
+reports it as such without leaking a traceback to the client. Logs go to stderr: on stdio, stdout is the protocol.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Annotated, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from server import __version__
+from server.errors import DoExpertError
+from server.models import DocList, ReadResult, SearchResult
+from server.search.engine import SearchEngine
+
+log = logging.getLogger("do_expert")
+T = TypeVar("T")
+
+READ_ONLY = ToolAnnotations(readOnlyHint=True, idempotentHint=True, destructiveHint=False, openWorldHint=False)
+
+INSTRUCTIONS = """\
+do-expert knows SQLite-backed Cloudflare Durable Objects (DOs) as they are in late 2026: storage and SQL, RPC,
+alarms, WebSocket hibernation, limits, class lifecycle (exports / migrations), testing with @cloudflare/vitest-plugin.
+Use search_docs with the developer's question in plain words, then read_docs with the ids it returns before writing
+DO code; list_docs shows every topic. Prefer these references over memory: several APIs changed in 2026."""
+
+mcp = MCPServer(name="do-expert", title="Durable Objects expert", version=__version__, instructions=INSTRUCTIONS)
+
+
+@lru_cache(maxsize=1)
+def engine() -> SearchEngine:
+    return SearchEngine()
+
+
+def call_core(fn: Callable[[], T]) -> T:
+    """Run a core call; turn the core's anticipated errors into an MCP tool error the model can act on."""
+    try:
+        return fn()
+    except DoExpertError as exc:
+        raise ToolError(f"{exc.message}\nHint: {exc.hint}\n(code: {exc.code})" if exc.hint
+                        else f"{exc.message}\n(code: {exc.code})") from exc
+
+
+# ------------------------------------------------------------------------------------------------------ search tools
+@mcp.tool(title="Search the Durable Objects reference", annotations=READ_ONLY)
+def search_docs(
+    query: Annotated[str, Field(description="The question or keywords, in plain words or API names, "
+                                            "e.g. 'how do alarm retries work' or 'transactionSync rollback'.")],
+    limit: Annotated[int, Field(ge=1, le=20, description="How many sections to return (1-20).")] = 5,
+    topic: Annotated[str | None, Field(description="Restrict to one doc id from list_docs, e.g. 'alarms'.")] = None,
+) -> SearchResult:
+    """Search the curated, verified reference on SQLite-backed Cloudflare Durable Objects.
+
+    Use it before writing or changing Durable Object code, and whenever the developer asks how a DO API, limit,
+    config key or error works. Ask in full sentences or keywords; every word counts, none is required. Each result
+    is one focused section with an id, a heading path and a snippet. Next: call read_docs with the ids of the
+    one to three most relevant results to get their full text and sources. If `suggestion` is set, the query had
+    unknown words: search again with it.
+    """
+    return call_core(lambda: engine().search(query, limit, topic))
+
+
+@mcp.tool(title="Read reference sections", annotations=READ_ONLY)
+def read_docs(
+    ids: Annotated[list[str], Field(min_length=1, max_length=10,
+                                    description="1-10 section ids ('alarms#retries') or doc ids ('alarms') "
+                                                "from search_docs or list_docs.")],
+) -> ReadResult:
+    """Read the full Markdown of reference sections or whole documents, with their source URLs.
+
+    Pass section ids from search_docs results (cheap, focused) or a doc id for a whole topic (long). Unknown ids
+    come back in `missing` rather than failing the call; use search_docs or list_docs to find valid ids. Quote the
+    sources when you rely on a fact.
+    """
+    return call_core(lambda: engine().read(ids))
+
+
+@mcp.tool(title="List reference topics", annotations=READ_ONLY)
+def list_docs() -> DocList:
+    """List every reference document with its summary and section ids.
+
+    Use it to see what the corpus covers or to pick a `topic` filter for search_docs; then read_docs with a doc
+    id or section id. For a specific question, search_docs is cheaper.
+    """
+    return call_core(lambda: engine().list_docs())
+
+
+# --------------------------------------------------------------------------------------------------------- resources
+def _register_doc_resources() -> None:
+    """Each reference doc is a resource do-docs://<doc-id>; sections through the template below."""
+    try:
+        docs = engine().list_docs().docs
+    except DoExpertError as exc:
+        log.error("reference corpus unavailable, no doc resources registered: %s", exc)
+        return
+    for doc in docs:
+        def reader(doc_id: str = doc.id) -> str:
+            text = engine().doc_markdown(doc_id)
+            if text is None:
+                raise ResourceNotFoundError(f"no reference doc {doc_id!r}")
+            return text
+
+        mcp.resource(f"do-docs://{doc.id}", name=doc.id, title=doc.title, description=doc.summary,
+                     mime_type="text/markdown")(reader)
+
+
+@mcp.resource("do-docs://{doc_id}/{slug}", name="reference-section", mime_type="text/markdown",
+              description="One section of a reference doc: do-docs://<doc-id>/<section-slug> "
+                          "(the section id '<doc-id>#<slug>' from search_docs, with '/' for '#').")
+def read_section(doc_id: str, slug: str) -> str:
+    text = engine().doc_markdown(f"{doc_id}#{slug}")
+    if text is None:
+        raise ResourceNotFoundError(f"no reference section {doc_id}#{slug}; use search_docs to find section ids")
+    return text
+
+
+# ----------------------------------------------------------------------------------------------------------- prompts
+@mcp.prompt(name="review-durable-object", title="Review Durable Object code")
+def review_durable_object(code: str, path: str = "src/index.ts") -> str:
+    """Review Durable Object code against the platform's rules, then explain and fix the findings."""
+    return (
+        f"Review this Durable Object code ({path}).\n\n"
+        "1. Call the review_code tool with the file (and the project's wrangler config if you have it).\n"
+        "2. For each finding, call explain_rule when the reason is unclear, and read_docs for the linked sections.\n"
+        "3. Explain each problem in one or two sentences, then give the corrected code.\n"
+        "4. Call review_code again on the corrected code until it comes back clean.\n\n"
+        f"```ts\n{code}\n```"
+    )
+
+
+@mcp.prompt(name="design-durable-object", title="Design a Durable Object")
+def design_durable_object(use_case: str) -> str:
+    """Plan a Durable Object design for a described use case, grounded in the reference."""
+    return (
+        f"Design a SQLite-backed Cloudflare Durable Object for this use case:\n\n{use_case}\n\n"
+        "Before answering, call search_docs for each design question (what is the atom of coordination and how "
+        "are objects named; what schema and migrations; RPC methods; alarms or WebSockets if needed; limits that "
+        "apply) and read_docs on the best results. Then give: the object's identity and sharding, the SQL schema "
+        "with a _sql_schema_migrations table, the RPC interface, scheduling and real-time parts, the wrangler.jsonc "
+        "(declarative exports), and the tests (@cloudflare/vitest-plugin). Cite the section ids you relied on."
+    )
+
+
+# -------------------------------------------------------------------------------------------------------- transports
+def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000) -> None:
+    logging.basicConfig(stream=sys.stderr, level=os.environ.get("DO_EXPERT_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    engine()  # build or open the index before the first request, so the first search is fast
+    _register_doc_resources()
+    if transport == "stdio":
+        mcp.run("stdio")
+        return
+    from server.http import serve_http
+
+    serve_http(mcp, host=host, port=port)

@@ -1,0 +1,148 @@
+"""The command-line adapter: the same core functions as the MCP tools, for people and CI.
+
+    do-expert serve [--transport stdio|http] [--host H] [--port P]
+    do-expert search QUERY [--limit N] [--topic T] [--json]
+    do-expert read ID... [--json]
+    do-expert index build|status [--json]
+
+Results go to stdout; logs and errors to stderr. Exit codes: 0 success, 1 findings (review), 2 bad input or a core
+error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+from server import __version__
+from server.errors import DoExpertError
+
+log = logging.getLogger("do_expert")
+
+
+def _engine():
+    from server.search.engine import SearchEngine
+
+    return SearchEngine()
+
+
+def _print_json(model) -> None:
+    data = model.model_dump(mode="json") if hasattr(model, "model_dump") else model
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# ------------------------------------------------------------------------------------------------------- commands
+def cmd_serve(args: argparse.Namespace) -> int:
+    from server.app import run
+
+    run("http" if args.transport == "http" else "stdio", host=args.host, port=args.port)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    result = _engine().search(" ".join(args.query), args.limit, args.topic)
+    if args.json:
+        _print_json(result)
+        return 0
+    if not result.results:
+        print(f"No sections match {result.query!r}.")
+    for i, hit in enumerate(result.results, 1):
+        print(f"{i}. {hit.id}  ({hit.title} > {hit.section})")
+        print(f"   {hit.snippet}")
+    if result.suggestion:
+        print(f"\nDid you mean: {result.suggestion}")
+    if result.results:
+        print(f"\n{len(result.results)} of {result.total} sections. Read one with: do-expert read {result.results[0].id}")
+    return 0
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    result = _engine().read(args.ids)
+    if args.json:
+        _print_json(result)
+    else:
+        for section in result.sections:
+            print(f"<!-- {section.id}  sources: {', '.join(section.sources)} -->\n{section.markdown}\n")
+    for ident in result.missing:
+        print(f"do-expert: no section or doc with id {ident!r} (try: do-expert search ...)", file=sys.stderr)
+    return 2 if result.missing and not result.sections else 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from server.search.corpus import Corpus
+    from server.search.store import build, index_root, references_dir, status
+
+    corpus = Corpus(references_dir())
+    root = index_root()
+    if args.action == "build":
+        build(corpus, root, replace=True)
+    info = status(corpus, root).as_dict()
+    if args.json:
+        _print_json(info)
+    else:
+        state = "fresh" if info["fresh"] else "stale (rebuilt automatically on next use, or run: do-expert index build)"
+        print(f"index: {info['root']}/{info['generation']}\nstate: {state}\n"
+              f"documents: {info['documents']}  sections: {info['sections']}  built: {info['built_at']}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="do-expert", description="Cloudflare Durable Objects expert: "
+                                     "search the reference, review code, scaffold projects.")
+    parser.add_argument("--version", action="version", version=f"do-expert {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="run the MCP server (stdio by default)")
+    p.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("search", help="search the reference corpus")
+    p.add_argument("query", nargs="+", help="the question or keywords")
+    p.add_argument("--limit", type=int, default=5, help="results to show, 1-20 (default 5)")
+    p.add_argument("--topic", help="restrict to one doc id")
+    p.add_argument("--json", action="store_true", help="print the structured result as JSON")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("read", help="print reference sections or whole docs by id")
+    p.add_argument("ids", nargs="+", metavar="ID", help="section id (doc#slug) or doc id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_read)
+
+    p = sub.add_parser("index", help="build the search index or show its status")
+    p.add_argument("action", choices=["build", "status"])
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_index)
+
+    # review and scaffold subcommands follow, one block each
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.DEBUG if args.verbose else getattr(logging, os.environ.get("DO_EXPERT_LOG_LEVEL", "WARNING"),
+                                                       logging.WARNING)
+    if args.command != "serve":
+        logging.basicConfig(stream=sys.stderr, level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except DoExpertError as exc:
+        print(f"do-expert: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

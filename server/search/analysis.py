@@ -1,0 +1,94 @@
+"""Analyzers: one for prose, one for code identifiers.
+
+Prose gets the usual stemming pipeline. Code identifiers need their own: an agent may type ``transactionSync``,
+``transactionsync`` or ``transaction sync``, and ``sql.exec`` or just ``exec`` for ``ctx.storage.sql.exec``. The code
+analyzer therefore emits, for every identifier, the whole lowercased name, every dotted suffix, every segment and
+every camelCase / snake_case part, so any of those spellings meets a token in the index.
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh.analysis import (
+    Composable,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+    Token,
+)
+from whoosh.lang.porter import stem
+
+# Words that carry no signal in this corpus: every section is about Durable Objects on Cloudflare.
+DOMAIN_STOP_WORDS = frozenset(
+    {"durable", "object", "objects", "cloudflare", "do", "dos", "how", "what", "why", "when", "which", "does",
+     "can", "should", "i", "my", "me", "we", "you", "your", "there", "is", "are", "a", "an", "the", "to", "of",
+     "in", "on", "for", "with", "and", "or", "it", "its", "be", "use", "using", "get", "way", "best", "need",
+     "want", "make", "this", "that", "from", "by", "as", "at", "if", "not", "no", "any", "some", "into", "inside",
+     "way", "correct", "right", "proper", "properly", "work", "works", "working", "s"}
+)
+
+IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+# camelCase and PascalCase boundaries, acronym runs (SQLITE_FULL, getSQLCursor), digits.
+CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def identifier_parts(ident: str) -> list[str]:
+    """All lowercased spellings of one identifier under which it should be findable."""
+    out: list[str] = []
+    segments = [s for s in ident.split(".") if s]
+    lowered = [s.lower() for s in segments]
+    if len(segments) > 1:
+        for i in range(len(segments) - 1):
+            out.append(".".join(lowered[i:]))  # ctx.storage.sql.exec, storage.sql.exec, sql.exec
+    for seg, low in zip(segments, lowered):
+        out.append(low.strip("_$") or low)
+        pieces = [p.lower() for chunk in re.split(r"[_$]+", seg) for p in CAMEL_RE.findall(chunk)]
+        if len(pieces) > 1:
+            out.extend(p for p in pieces if len(p) > 1)
+    return out
+
+
+class CodeTokenizer(Composable):
+    """Whoosh tokenizer for identifiers; see the module docstring for what it emits."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for match in IDENT_RE.finditer(value):
+            for part in identifier_parts(match.group(0)):
+                token.text = part
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = part
+                if positions:
+                    token.pos = pos
+                    pos += 1
+                if chars:
+                    token.startchar = start_char + match.start()
+                    token.endchar = start_char + match.end()
+                yield token
+
+
+def code_analyzer():
+    return CodeTokenizer()
+
+
+def prose_analyzer():
+    """Stemming analyzer; dotted and underscored identifiers (``sql.exec``, ``_sql_schema_migrations``) stay whole."""
+    return (
+        RegexTokenizer(r"\w+(?:\.?\w+)*")
+        | LowercaseFilter()
+        | StopFilter(stoplist=DOMAIN_STOP_WORDS, minsize=1)
+        | StemFilter()
+    )
+
+
+def stem_word(word: str) -> str:
+    return stem(word.lower())

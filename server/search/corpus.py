@@ -1,0 +1,264 @@
+"""The reference corpus: Markdown files with YAML front matter, split into sections at headings.
+
+A section is what an agent reads next, so it is small: one per ``##`` and ``###`` heading, plus an ``overview``
+section for the text between the title and the first ``##``. Section ids are ``<doc-id>#<slug>`` and stay stable as
+long as the heading text does. A ``##`` section that has ``###`` children keeps its own intro as its searchable
+text (``own_markdown``) but reads back whole (``markdown``), children included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from server.errors import CorpusError
+
+DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# A fence opens with ``` or ~~~ and closes with the same run; headings inside fences are code, not structure.
+FENCE_RE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})(.*)$")
+HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+INLINE_CODE_RE = re.compile(r"`([^`\n]+)`")
+LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+REQUIRED_FRONT_MATTER = ("id", "title", "summary", "keywords", "sources", "last_verified")
+
+
+def slugify(heading: str) -> str:
+    """Heading text to a URL fragment: inline markdown dropped, lowercased, punctuation removed, spaces to '-'."""
+    text = LINK_RE.sub(r"\1", heading)
+    text = text.replace("`", "").replace("*", "")
+    text = text.lower()
+    text = re.sub(r"[^\w\s-]", "", text, flags=re.ASCII)
+    text = re.sub(r"\s+", "-", text.strip())
+    text = re.sub(r"-{2,}", "-", text).strip("-")
+    return text or "section"
+
+
+def plain_heading(heading: str) -> str:
+    return LINK_RE.sub(r"\1", heading).replace("*", "").strip()
+
+
+@dataclass
+class Section:
+    id: str  # "<doc-id>#<slug>"
+    doc_id: str
+    slug: str
+    heading: str  # this section's own heading, markdown stripped of links
+    path: list[str]  # heading path inside the doc, e.g. ["Transactions", "transactionSync()"]
+    level: int  # 1 = overview, 2 = ##, 3 = ###
+    own_markdown: str  # heading + text up to the next heading of any level: what gets indexed
+    markdown: str = ""  # heading + text including deeper subsections: what read_docs returns
+    code: list[str] = field(default_factory=list)  # fenced code blocks and inline code spans in own_markdown
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def path_text(self) -> str:
+        return " > ".join(self.path)
+
+    @property
+    def uri(self) -> str:
+        return f"do-docs://{self.doc_id}#{self.slug}"
+
+
+@dataclass
+class Document:
+    id: str
+    title: str
+    summary: str
+    keywords: list[str]
+    sources: list[str]
+    last_verified: str
+    aliases: list[str]
+    path: Path
+    markdown: str  # the whole file without front matter
+    sections: list[Section]
+
+    @property
+    def uri(self) -> str:
+        return f"do-docs://{self.id}"
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
+    if not text.startswith("---"):
+        raise CorpusError(f"{path.name}: no YAML front matter", hint="start the file with a '---' block")
+    end = re.search(r"^---\s*$", text[3:], flags=re.MULTILINE)
+    if end is None:
+        raise CorpusError(f"{path.name}: front matter is not closed", hint="end the front matter with '---'")
+    raw = text[3 : 3 + end.start()]
+    try:
+        meta = yaml.safe_load(raw) or {}
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"{path.name}: front matter is not valid YAML: {exc}", hint="fix the YAML") from exc
+    if not isinstance(meta, dict):
+        raise CorpusError(f"{path.name}: front matter must be a mapping", hint="use key: value lines")
+    return meta, text[3 + end.end() :].lstrip("\n")
+
+
+def _source_urls(meta: dict, path: Path) -> list[str]:
+    urls = []
+    for item in meta.get("sources") or []:
+        url = item.get("url") if isinstance(item, dict) else item
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise CorpusError(f"{path.name}: every source needs a URL, got {item!r}", hint="use '- url: https://...'")
+        urls.append(url)
+    return urls
+
+
+def classify_lines(markdown: str):
+    """Yield (line, kind) with kind one of "open", "close", "code" or "text", tracking fenced code blocks."""
+    fence = None
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if fence is None:
+            m = FENCE_RE.match(line)
+            if m:
+                fence = m.group(2)
+                yield line, "open"
+            else:
+                yield line, "text"
+        elif stripped.startswith(fence) and not stripped.strip(fence[0]):
+            fence = None
+            yield line, "close"
+        else:
+            yield line, "code"
+
+
+def _code_of(markdown: str) -> list[str]:
+    blocks: list[str] = []
+    current: list[str] = []
+    for line, kind in classify_lines(markdown):
+        if kind == "open":
+            current = []
+        elif kind == "code":
+            current.append(line)
+        elif kind == "close":
+            blocks.append("\n".join(current))
+        else:
+            blocks.extend(INLINE_CODE_RE.findall(line))
+    return blocks
+
+
+def parse_document(path: Path) -> Document:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path.name}: cannot read: {exc}", hint="reference files must be UTF-8 text") from exc
+    meta, body = split_front_matter(text, path)
+    missing = [k for k in REQUIRED_FRONT_MATTER if not meta.get(k)]
+    if missing:
+        raise CorpusError(f"{path.name}: front matter lacks {', '.join(missing)}", hint="see references/README.md")
+    doc_id = str(meta["id"])
+    if not DOC_ID_RE.match(doc_id) or doc_id != path.stem:
+        raise CorpusError(f"{path.name}: id {doc_id!r} must be lowercase-with-dashes and equal the file name")
+    verified = meta["last_verified"]
+    doc = Document(
+        id=doc_id,
+        title=str(meta["title"]).strip(),
+        summary=" ".join(str(meta["summary"]).split()),
+        keywords=[str(k) for k in meta.get("keywords") or []],
+        sources=_source_urls(meta, path),
+        last_verified=verified.isoformat() if isinstance(verified, date) else str(verified),
+        aliases=[str(a) for a in meta.get("aliases") or []],
+        path=path,
+        markdown=body,
+        sections=[],
+    )
+    doc.sections = _split_sections(doc)
+    return doc
+
+
+def _split_sections(doc: Document) -> list[Section]:
+    """Cut the body at ## and ### headings (fenced code excluded) into Sections with unique slugs."""
+    chunks: list[tuple[int, str, list[str]]] = [(1, "Overview", [])]
+    for line, kind in classify_lines(doc.markdown):
+        if kind == "text":
+            h = HEADING_RE.match(line)
+            if h and len(h.group(1)) == 1:
+                continue  # the document title; it is the doc's, not a section's
+            if h and len(h.group(1)) in (2, 3):
+                chunks.append((len(h.group(1)), h.group(2), [line]))
+                continue
+        chunks[-1][2].append(line)
+
+    sections: list[Section] = []
+    seen: dict[str, int] = {}
+    parent: Section | None = None
+    for level, heading, lines in chunks:
+        own = "\n".join(lines).strip()
+        if level == 1 and not own:
+            continue
+        slug = "overview" if level == 1 else slugify(heading)
+        if slug in seen:
+            seen[slug] += 1
+            slug = f"{slug}-{seen[slug]}"
+        else:
+            seen[slug] = 1
+        title = plain_heading(heading)
+        path = [title] if level < 3 or parent is None else [parent.heading, title]
+        section = Section(
+            id=f"{doc.id}#{slug}",
+            doc_id=doc.id,
+            slug=slug,
+            heading=title,
+            path=path,
+            level=level,
+            own_markdown=own,
+            markdown=own,
+            code=_code_of(own),
+        )
+        if level == 3 and parent is not None:
+            parent.children.append(section.id)
+            parent.markdown += "\n\n" + own
+        elif level < 3:
+            parent = section if level == 2 else None
+        sections.append(section)
+    return sections
+
+
+class Corpus:
+    """All reference documents, loaded into memory (the corpus is small: tens of files, well under 1 MB)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        if not root.is_dir():
+            raise CorpusError(f"reference folder not found: {root}", hint="set DO_EXPERT_REFERENCES to the folder")
+        self.files = sorted(p for p in root.glob("*.md") if p.name.lower() != "readme.md")
+        self.docs: dict[str, Document] = {}
+        self.sections: dict[str, Section] = {}
+        self.aliases: dict[str, str] = {}
+        for path in self.files:
+            doc = parse_document(path)
+            self.docs[doc.id] = doc
+            for alias in doc.aliases:
+                self.aliases[alias] = doc.id
+            for section in doc.sections:
+                self.sections[section.id] = section
+        if not self.docs:
+            raise CorpusError(f"no reference documents in {root}", hint="add references/<doc-id>.md files")
+
+    def fingerprint(self) -> str:
+        """Content hash of every reference file: the index is stale when this changes."""
+        return corpus_fingerprint(self.files)
+
+    def resolve(self, ident: str) -> Document | Section | None:
+        """A doc id, an alias, or a section id (``doc#slug``, where ``doc`` may be an alias)."""
+        doc_part, _, slug = ident.partition("#")
+        doc_id = self.aliases.get(doc_part, doc_part)
+        if not slug:
+            return self.docs.get(doc_id)
+        return self.sections.get(f"{doc_id}#{slug}")
+
+
+def file_hashes(files: list[Path]) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}
+
+
+def corpus_fingerprint(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for name, sha in file_hashes(files).items():
+        digest.update(f"{name}\0{sha}\n".encode())
+    return digest.hexdigest()

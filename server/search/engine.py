@@ -1,0 +1,197 @@
+"""The search core behind search_docs, read_docs and list_docs.
+
+One ``SearchEngine`` per process. It loads the corpus, opens (or builds) the index for it, and re-checks the
+reference files at most every ``RECHECK_SECONDS``: when one changed, it reloads and rebuilds, so an edited reference
+is searchable without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+
+from whoosh.query import Term
+from whoosh.scoring import BM25F
+from whoosh.spelling import ListCorrector
+
+from server.errors import InvalidInputError
+from server.models import DocInfo, DocList, DocSection, ReadResult, SearchHit, SearchResult, SectionRef
+from server.search import query as q
+from server.search.corpus import Corpus, Document, Section
+from server.search.indexer import section_fields
+from server.search.store import index_root, open_index, references_dir
+from server.search.text import make_snippet
+
+log = logging.getLogger("do_expert.search")
+
+MAX_QUERY_CHARS = 1000
+MAX_LIMIT = 20
+MAX_IDS = 10
+MAX_ID_CHARS = 200
+RECHECK_SECONDS = 2.0
+CANDIDATES = 60  # how many BM25F candidates the coverage rerank looks at
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(#[a-z0-9_][a-z0-9_-]*)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class SearchEngine:
+    def __init__(self, references: Path | None = None, index_dir: Path | None = None) -> None:
+        self.references = references or references_dir()
+        self.index_dir = index_dir or index_root()
+        self._lock = threading.RLock()
+        self._checked_at = 0.0
+        self._stamp: tuple = ()
+        self._load()
+
+    # ---------------------------------------------------------------------------------------------- lifecycle
+    def _file_stamp(self) -> tuple:
+        files = sorted(p for p in self.references.glob("*.md") if p.name.lower() != "readme.md")
+        return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+    def _load(self) -> None:
+        corpus = Corpus(self.references)
+        ix = open_index(corpus, self.index_dir)
+        self.corpus, self.ix = corpus, ix
+        self.searcher = ix.searcher(weighting=BM25F(B=0.6, K1=1.2))
+        self._fields = {sid: section_fields(corpus, s) for sid, s in corpus.sections.items()}
+        self._tokens = {sid: q.section_tokens(f) for sid, f in self._fields.items()}
+        vocab: set[str] = set()
+        for f in self._fields.values():
+            vocab.update(w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z_]{2,}", f["body"] + " " + f["heading"]))
+        self.vocabulary = vocab
+        self.corrector = ListCorrector(sorted(vocab))
+        self._stamp = self._file_stamp()
+        self._checked_at = time.monotonic()
+
+    def refresh_if_changed(self) -> bool:
+        """Reload when a reference file changed; returns True when it did."""
+        now = time.monotonic()
+        if now - self._checked_at < RECHECK_SECONDS:
+            return False
+        self._checked_at = now
+        if self._file_stamp() == self._stamp:
+            return False
+        log.info("reference files changed; reloading the corpus and rebuilding the index")
+        self._load()
+        return True
+
+    # ------------------------------------------------------------------------------------------------- search
+    def search(self, query: str, limit: int = 5, topic: str | None = None) -> SearchResult:
+        text = _clean_query(query)
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+            raise InvalidInputError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}",
+                                    hint="use the default of 5, or up to 20 for broad surveys")
+        with self._lock:
+            self.refresh_if_changed()
+            topic_id = self._topic(topic)
+            parsed = q.parse(text, self.vocabulary, self.corrector)
+            built = q.build(parsed)
+            if built is None:
+                raise InvalidInputError("the query has no searchable words",
+                                        hint="ask with API names or plain words, e.g. 'alarm retries backoff'")
+            flt = Term("topic", topic_id) if topic_id else None
+            hits = self.searcher.search(built, limit=CANDIDATES, filter=flt)
+            ranked = []
+            for hit in hits:
+                sid = hit["id"]
+                cov = q.coverage(parsed, self._tokens[sid])
+                ranked.append((hit.score * (1 + q.COVERAGE_BONUS * cov), sid))
+            ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+            total = len(hits)
+            words = [*parsed.words, *parsed.corrections.values()]
+            results = [self._hit(sid, score, words) for score, sid in ranked[:limit]]
+            return SearchResult(query=text, total=total, suggestion=self._suggestion(parsed, total), results=results)
+
+    def _hit(self, sid: str, score: float, words: list[str]) -> SearchHit:
+        section = self.corpus.sections[sid]
+        doc = self.corpus.docs[section.doc_id]
+        return SearchHit(
+            id=sid,
+            uri=section.uri,
+            title=doc.title,
+            section=section.path_text,
+            topic=section.doc_id,
+            score=round(score, 3),
+            snippet=make_snippet(self._fields[sid]["body"], words),
+        )
+
+    def _suggestion(self, parsed: q.ParsedQuery, total: int) -> str | None:
+        if parsed.corrections:
+            return " ".join(parsed.corrections.get(w, w) for w in parsed.words)
+        if total == 0:
+            return "try fewer or more general words, or call list_docs to browse topics"
+        return None
+
+    def _topic(self, topic: str | None) -> str | None:
+        if topic is None or topic == "":
+            return None
+        if not isinstance(topic, str):
+            raise InvalidInputError("topic must be a doc id string", hint="call list_docs for the doc ids")
+        doc_id = self.corpus.aliases.get(topic.strip(), topic.strip())
+        if doc_id not in self.corpus.docs:
+            raise InvalidInputError(f"unknown topic {topic[:80]!r}",
+                                    hint="topic must be one of: " + ", ".join(sorted(self.corpus.docs)))
+        return doc_id
+
+    # --------------------------------------------------------------------------------------------------- read
+    def read(self, ids: list[str]) -> ReadResult:
+        if isinstance(ids, str):
+            ids = [ids]
+        if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_IDS:
+            raise InvalidInputError(f"ids must be a list of 1 to {MAX_IDS} section or doc ids",
+                                    hint="pass ids from search_docs results, e.g. ['sqlite-storage#transactionsync']")
+        with self._lock:
+            self.refresh_if_changed()
+            sections, missing = [], []
+            for ident in ids:
+                found = self._resolve(ident)
+                if found is None:
+                    missing.append(ident[:MAX_ID_CHARS] if isinstance(ident, str) else repr(ident)[:MAX_ID_CHARS])
+                elif found not in sections:
+                    sections.append(found)
+            return ReadResult(sections=sections, missing=missing)
+
+    def _resolve(self, ident) -> DocSection | None:
+        if not isinstance(ident, str) or len(ident) > MAX_ID_CHARS:
+            return None
+        ident = ident.strip().removeprefix("do-docs://")
+        if not ID_RE.match(ident):
+            return None
+        found = self.corpus.resolve(ident)
+        if isinstance(found, Document):
+            return DocSection(id=found.id, uri=found.uri, title=found.title, topic=found.id,
+                              markdown=f"# {found.title}\n\n{found.markdown}".strip(), sources=found.sources)
+        if isinstance(found, Section):
+            doc = self.corpus.docs[found.doc_id]
+            return DocSection(id=found.id, uri=found.uri, title=f"{doc.title} > {found.path_text}",
+                              topic=found.doc_id, markdown=found.markdown, sources=doc.sources)
+        return None
+
+    # --------------------------------------------------------------------------------------------------- list
+    def list_docs(self) -> DocList:
+        with self._lock:
+            self.refresh_if_changed()
+            return DocList(docs=[
+                DocInfo(id=d.id, title=d.title, summary=d.summary,
+                        sections=[SectionRef(id=s.id, title=s.path_text) for s in d.sections])
+                for d in self.corpus.docs.values()
+            ])
+
+    def doc_markdown(self, doc_id: str) -> str | None:
+        found = self._resolve(doc_id)
+        return found.markdown if found else None
+
+
+def _clean_query(query) -> str:
+    if not isinstance(query, str):
+        raise InvalidInputError("query must be a string", hint="ask a question in words")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidInputError(f"query is {len(query)} characters long; at most {MAX_QUERY_CHARS} are allowed",
+                                hint="ask one focused question; search again for the next one")
+    text = " ".join(_CONTROL.sub(" ", query).split())
+    if not text:
+        raise InvalidInputError("query is empty", hint="ask a question, e.g. 'how do alarms retry?'")
+    return text

@@ -1,0 +1,37 @@
+"""The Whoosh schema: one index document per corpus section.
+
+Field boosts are applied at query time (see ``server.search.query.FIELD_WEIGHTS``) so they can be tuned against the
+retrieval benchmark without a rebuild; the schema only decides how each field is analyzed. Bump
+``SCHEMA_VERSION`` whenever a field or an analyzer changes: the manifest records it, so old indexes are rebuilt.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, STORED, TEXT, Schema
+
+from server.search.analysis import code_analyzer, prose_analyzer
+
+SCHEMA_VERSION = 4
+
+
+def build_schema() -> Schema:
+    prose = prose_analyzer()
+    return Schema(
+        # "<doc-id>#<slug>": the key read_docs takes; unique, so a rebuild can update in place if ever needed.
+        id=ID(stored=True, unique=True),
+        # The doc id, used as the `topic` filter of search_docs; not analyzed so "json-functions" stays whole.
+        topic=ID(stored=True),
+        # The heading path ("Transactions > transactionSync()"): the strongest signal of what a section is about.
+        heading=TEXT(analyzer=prose, stored=True),
+        # The doc's title and front-matter keywords, shared by all its sections: a weak topical prior that breaks
+        # ties in favour of the right document.
+        doc_terms=TEXT(analyzer=prose),
+        # The section's prose without its heading (code included), stemmed: "retries" meets "retry". A '##' with
+        # no text of its own carries its subsections' text instead, so it is still findable.
+        body=TEXT(analyzer=prose),
+        # Identifiers from inline code, fenced code and the heading, split by the code analyzer so that
+        # transactionSync, transactionsync and "transaction sync" all match.
+        code=TEXT(analyzer=code_analyzer()),
+        # Section nesting level (1 overview, 2 '##', 3 '###'); kept for debugging rankings, not searched.
+        level=STORED,
+    )

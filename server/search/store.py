@@ -1,0 +1,169 @@
+"""Where the index lives, when it is stale, and how it is (re)built without readers ever seeing half of it.
+
+Each build is a *generation* named after the corpus fingerprint and schema version: ``index/gen-<key>/``. A builder
+writes into a private temporary folder beside it and renames that folder into place in one step; a rename onto an
+existing generation fails harmlessly (another process won the race), and the loser's temporary folder is removed.
+Readers only open a generation whose ``manifest.json`` is present, and the manifest is written last, so several
+servers started at once on an empty folder all end up reading one complete index.
+
+Location: ``DO_EXPERT_INDEX_DIR`` if set; else the repository's ``index/`` folder when it is writable; else the user's
+cache folder (``$XDG_CACHE_HOME/do-expert/index``), for read-only installs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from server.errors import IndexError_
+from server.search.corpus import Corpus, file_hashes
+from server.search.schema import SCHEMA_VERSION, build_schema
+
+log = logging.getLogger("do_expert.index")
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+MANIFEST = "manifest.json"
+KEEP_GENERATIONS = 3
+
+
+def references_dir() -> Path:
+    env = os.environ.get("DO_EXPERT_REFERENCES")
+    return Path(env).expanduser().resolve() if env else PACKAGE_ROOT / "references"
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            return True
+    except OSError:
+        return False
+
+
+def index_root() -> Path:
+    env = os.environ.get("DO_EXPERT_INDEX_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    repo_index = PACKAGE_ROOT / "index"
+    if _writable(repo_index):
+        return repo_index
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "do-expert" / "index"
+
+
+def generation_key(corpus: Corpus) -> str:
+    return f"v{SCHEMA_VERSION}-{corpus.fingerprint()[:16]}"
+
+
+@dataclass
+class IndexStatus:
+    root: Path
+    generation: Path
+    fresh: bool
+    documents: int
+    sections: int
+    built_at: str | None
+
+    def as_dict(self) -> dict:
+        return {
+            "root": str(self.root),
+            "generation": self.generation.name,
+            "fresh": self.fresh,
+            "documents": self.documents,
+            "sections": self.sections,
+            "built_at": self.built_at,
+        }
+
+
+def status(corpus: Corpus, root: Path | None = None) -> IndexStatus:
+    root = root or index_root()
+    gen = root / f"gen-{generation_key(corpus)}"
+    manifest = _read_manifest(gen)
+    return IndexStatus(root, gen, manifest is not None, len(corpus.docs), len(corpus.sections),
+                       manifest.get("built_at") if manifest else None)
+
+
+def _read_manifest(gen: Path) -> dict | None:
+    try:
+        return json.loads((gen / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def open_index(corpus: Corpus, root: Path | None = None, *, force: bool = False):
+    """Open the index for this corpus, building it first when it is missing or stale (or when forced)."""
+    root = root or index_root()
+    gen = root / f"gen-{generation_key(corpus)}"
+    if force or _read_manifest(gen) is None:
+        build(corpus, root, replace=force)
+    try:
+        return whoosh_index.open_dir(str(gen))
+    except Exception as exc:  # whoosh raises several unrelated types for a damaged folder
+        raise IndexError_(f"cannot open the search index at {gen}: {exc}",
+                          hint="run 'do-expert index build' to rebuild it") from exc
+
+
+def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
+    """Build the generation for ``corpus`` under ``root``; a no-op when another process already built it."""
+    from server.search.indexer import write_sections  # late import: indexer pulls in the analyzers
+
+    gen = root / f"gen-{generation_key(corpus)}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+    except OSError as exc:
+        raise IndexError_(f"cannot create the index folder {root}: {exc}",
+                          hint="set DO_EXPERT_INDEX_DIR to a writable folder") from exc
+    started = time.perf_counter()
+    try:
+        ix = whoosh_index.create_in(str(tmp), build_schema())
+        write_sections(ix, corpus)
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "fingerprint": corpus.fingerprint(),
+            "files": file_hashes(corpus.files),
+            "documents": len(corpus.docs),
+            "sections": len(corpus.sections),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))  # written last: marks the folder complete
+        if replace and gen.exists():
+            old = root / f".old-{gen.name}-{os.getpid()}-{time.monotonic_ns()}"
+            os.rename(gen, old)  # readers with files open keep them; new readers get the rebuilt one
+            shutil.rmtree(old, ignore_errors=True)
+        try:
+            os.rename(tmp, gen)
+            log.info("built search index %s (%d sections) in %.2fs", gen, len(corpus.sections),
+                     time.perf_counter() - started)
+        except OSError:
+            log.info("search index %s was built by another process meanwhile", gen.name)
+    except IndexError_:
+        raise
+    except Exception as exc:
+        raise IndexError_(f"building the search index failed: {exc}", hint="check the reference files") from exc
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    _prune(root, keep=gen.name)
+    return gen
+
+
+def _prune(root: Path, keep: str) -> None:
+    """Remove old generations (best effort). A reader that still has one open keeps its open files on POSIX."""
+    gens = sorted((p for p in root.glob("gen-*") if p.name != keep), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in gens[KEEP_GENERATIONS - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)
+    for stale_tmp in root.glob(".build-*"):
+        try:
+            if time.time() - stale_tmp.stat().st_mtime > 3600:  # an abandoned build of a crashed process
+                shutil.rmtree(stale_tmp, ignore_errors=True)
+        except OSError:
+            pass

@@ -1,0 +1,83 @@
+"""Markdown to plain text, and snippets around matched terms.
+
+A snippet is what an agent reads to decide whether to fetch a section, so it must be short (about 200
+characters), centred on the densest run of query terms, and free of Markdown noise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from server.search.analysis import identifier_parts, stem_word
+
+_FENCE_LINE = re.compile(r"^\s{0,3}(`{3,}|~{3,}).*$", re.MULTILINE)
+_HEADING = re.compile(r"^#{1,6}\s+", re.MULTILINE)
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|[\s:|-]*$", re.MULTILINE)
+_WORD = re.compile(r"[A-Za-z_$][\w$.]*|\d[\d,.]*")
+
+
+def markdown_to_text(markdown: str) -> str:
+    text = _FENCE_LINE.sub(" ", markdown)
+    text = _TABLE_RULE.sub(" ", text)
+    text = _HEADING.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _EMPHASIS.sub("", text)
+    text = text.replace("|", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def term_keys(words: list[str]) -> set[str]:
+    """Everything a query word may match in text: its stem, and the parts of an identifier."""
+    keys: set[str] = set()
+    for w in words:
+        low = w.lower()
+        keys.add(stem_word(low))
+        keys.update(identifier_parts(w))
+    return {k for k in keys if len(k) > 1}
+
+
+def _matches(word: str, keys: set[str]) -> bool:
+    low = word.lower().strip(".,")
+    if low in keys or stem_word(low) in keys:
+        return True
+    return any(p in keys for p in identifier_parts(word)) if "." in word or any(c.isupper() for c in word[1:]) else False
+
+
+def make_snippet(text: str, words: list[str], width: int = 220) -> str:
+    """The window of about ``width`` characters holding the most distinct query terms, matches in **bold**."""
+    keys = term_keys(words)
+    tokens = list(_WORD.finditer(text))
+    if not tokens:
+        return text[:width]
+    hits = [i for i, m in enumerate(tokens) if _matches(m.group(0), keys)]
+    if not hits:
+        start, end = 0, min(len(text), width)
+    else:
+        best, best_score = hits[0], -1
+        for h in hits:
+            window_start = tokens[h].start()
+            seen = {tokens[j].group(0).lower() for j in hits if window_start <= tokens[j].start() < window_start + width}
+            if len(seen) > best_score:
+                best, best_score = h, len(seen)
+        start = max(0, tokens[best].start() - 40)
+        # begin at a word boundary, preferably a sentence start close before the first hit
+        sentence = text.rfind(". ", max(0, start - 60), tokens[best].start())
+        start = sentence + 2 if sentence != -1 else start
+        end = min(len(text), start + width)
+    snippet = text[start:end]
+    if end < len(text):
+        cut = snippet.rfind(" ")
+        snippet = snippet[: cut if cut > width // 2 else len(snippet)] + " …"
+    if start > 0:
+        snippet = "… " + snippet.lstrip()
+    return _bold(snippet, keys)
+
+
+def _bold(snippet: str, keys: set[str]) -> str:
+    def repl(m: re.Match) -> str:
+        word = m.group(0)
+        return f"**{word}**" if _matches(word, keys) else word
+
+    return _WORD.sub(repl, snippet)
