@@ -18,7 +18,7 @@ from whoosh.analysis import (
     StopFilter,
     Token,
 )
-from whoosh.lang.porter import stem
+from whoosh.lang.porter2 import stem
 
 # Words that carry no signal in this corpus: every section is about Durable Objects on Cloudflare.
 DOMAIN_STOP_WORDS = frozenset(
@@ -86,7 +86,7 @@ def prose_analyzer():
         RegexTokenizer(r"\w+(?:\.?\w+)*")
         | LowercaseFilter()
         | StopFilter(stoplist=DOMAIN_STOP_WORDS, minsize=1)
-        | StemFilter()
+        | StemFilter(stemfn=stem)  # Porter2: 'hibernating' and 'hibernation' share a stem, unlike Porter
     )
 
 

@@ -39,7 +39,7 @@ def slugify(heading: str) -> str:
 
 
 def plain_heading(heading: str) -> str:
-    return LINK_RE.sub(r"\1", heading).replace("*", "").strip()
+    return LINK_RE.sub(r"\1", heading).replace("*", "").replace("`", "").strip()
 
 
 @dataclass

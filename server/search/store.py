@@ -135,10 +135,15 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))  # written last: marks the folder complete
-        if replace and gen.exists():
+        # A generation folder without a manifest is debris (only complete folders are ever renamed into place),
+        # and a forced rebuild replaces a good one: either way, move it aside first.
+        if gen.exists() and (replace or _read_manifest(gen) is None):
             old = root / f".old-{gen.name}-{os.getpid()}-{time.monotonic_ns()}"
-            os.rename(gen, old)  # readers with files open keep them; new readers get the rebuilt one
-            shutil.rmtree(old, ignore_errors=True)
+            try:
+                os.rename(gen, old)  # readers with files open keep them; new readers get the rebuilt one
+                shutil.rmtree(old, ignore_errors=True)
+            except OSError:
+                pass  # another process moved it first
         try:
             os.rename(tmp, gen)
             log.info("built search index %s (%d sections) in %.2fs", gen, len(corpus.sections),

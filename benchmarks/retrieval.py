@@ -1,0 +1,163 @@
+"""Retrieval evaluation: do-expert against two baselines over the same sections, in the same run.
+
+    python benchmarks/retrieval.py [--questions benchmarks/questions.yaml] [--no-mcp] [--misses]
+
+A question is answered at rank k when the k-th returned section's text (heading path and Markdown, as read_docs
+returns it) contains every string of its ``must_contain`` list, case-insensitively. Baselines:
+
+- grep: naive term counting, what an agent grepping the Markdown gets: score = occurrences of the query's words.
+- fts5: SQLite FTS5 with the porter tokenizer and BM25, the query's words ORed (ANDing them finds almost nothing
+  for sentence-long questions, which would make the baseline a straw man).
+
+Latency is measured in-process and over MCP stdio (a real ``do-expert serve`` subprocess), p50 and p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from server.search.analysis import DOMAIN_STOP_WORDS  # noqa: E402
+from server.search.engine import SearchEngine  # noqa: E402
+
+K = 10
+
+
+def load_questions(path: Path) -> list[dict]:
+    data = yaml.safe_load(path.read_text())
+    return [d for d in data if isinstance(d, dict) and d.get("q") and d.get("must_contain")]
+
+
+def section_texts(engine: SearchEngine) -> dict[str, str]:
+    return {sid: f"{s.path_text}\n{s.markdown}".lower() for sid, s in engine.corpus.sections.items()}
+
+
+def first_hit(ranked: list[str], must: list[str], texts: dict[str, str]) -> int | None:
+    for i, sid in enumerate(ranked[:K], 1):
+        if all(m.lower() in texts[sid] for m in must):
+            return i
+    return None
+
+
+def words(q: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9_]+", q.lower()) if w not in DOMAIN_STOP_WORDS and len(w) > 1]
+
+
+class GrepBaseline:
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+
+    def rank(self, q: str) -> list[str]:
+        ws = words(q)
+        scored = [(sum(t.count(w) for w in ws), sid) for sid, t in self.texts.items()]
+        return [sid for s, sid in sorted(scored, key=lambda x: (-x[0], x[1])) if s > 0][:K]
+
+
+class Fts5Baseline:
+    def __init__(self, engine: SearchEngine) -> None:
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute("CREATE VIRTUAL TABLE s USING fts5(sid UNINDEXED, heading, body, tokenize='porter unicode61')")
+        self.db.executemany("INSERT INTO s VALUES (?, ?, ?)",
+                            [(sid, sec.path_text, sec.own_markdown) for sid, sec in engine.corpus.sections.items()])
+
+    def rank(self, q: str) -> list[str]:
+        ws = words(q)
+        if not ws:
+            return []
+        expr = " OR ".join(f'"{w}"' for w in ws)
+        rows = self.db.execute("SELECT sid FROM s WHERE s MATCH ? ORDER BY bm25(s) LIMIT ?", (expr, K)).fetchall()
+        return [r[0] for r in rows]
+
+
+def evaluate(name: str, ranker, questions: list[dict], texts: dict[str, str]) -> dict:
+    ranks, misses, times = [], [], []
+    for item in questions:
+        t0 = time.perf_counter()
+        ranked = ranker(item["q"])
+        times.append(time.perf_counter() - t0)
+        r = first_hit(ranked, item["must_contain"], texts)
+        ranks.append(r)
+        if r is None or r > 3:
+            misses.append((item["q"], item["must_contain"], ranked[:3]))
+    n = len(questions)
+    return {
+        "name": name,
+        "hit1": sum(1 for r in ranks if r == 1) / n,
+        "hit3": sum(1 for r in ranks if r and r <= 3) / n,
+        "mrr": sum(1 / r for r in ranks if r) / n,
+        "p50_ms": statistics.median(times) * 1000,
+        "p99_ms": sorted(times)[max(0, int(len(times) * 0.99) - 1)] * 1000,
+        "misses": misses,
+    }
+
+
+async def mcp_latency(questions: list[dict]) -> tuple[float, float]:
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    params = StdioServerParameters(command=sys.executable, args=["-m", "server.cli", "serve"], cwd=str(ROOT))
+    times = []
+    async with Client(params) as client:
+        await client.call_tool("search_docs", {"query": "warm up", "limit": 5})
+        for item in questions:
+            t0 = time.perf_counter()
+            res = await client.call_tool("search_docs", {"query": item["q"], "limit": 5})
+            times.append(time.perf_counter() - t0)
+            assert not res.is_error, res
+    times.sort()
+    return statistics.median(times) * 1000, times[max(0, int(len(times) * 0.99) - 1)] * 1000
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--questions", type=Path, default=ROOT / "benchmarks" / "questions.yaml")
+    ap.add_argument("--no-mcp", action="store_true", help="skip the MCP stdio latency run")
+    ap.add_argument("--misses", action="store_true", help="list do-expert's questions not answered in the top 3")
+    args = ap.parse_args()
+
+    questions = load_questions(args.questions)
+    engine = SearchEngine(index_dir=Path(tempfile.mkdtemp(prefix="do-expert-bench-")))
+    texts = section_texts(engine)
+    answerable = [q for q in questions if any(all(m.lower() in t for m in q["must_contain"]) for t in texts.values())]
+
+    def ours(q: str) -> list[str]:
+        return [h.id for h in engine.search(q, limit=K).results]
+
+    rows = [
+        evaluate("do-expert", ours, questions, texts),
+        evaluate("grep (term count)", GrepBaseline(texts).rank, questions, texts),
+        evaluate("sqlite fts5 bm25", Fts5Baseline(engine).rank, questions, texts),
+    ]
+    print(f"questions: {len(questions)}  answerable from the corpus: {len(answerable)}  "
+          f"sections: {len(texts)}  docs: {len(engine.corpus.docs)}\n")
+    print("| engine | hit@1 | hit@3 | MRR@10 | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['name']} | {r['hit1']:.3f} | {r['hit3']:.3f} | {r['mrr']:.3f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} |")
+    if not args.no_mcp:
+        p50, p99 = asyncio.run(mcp_latency(questions))
+        print(f"| do-expert over MCP stdio (search_docs, limit 5) | | | | {p50:.2f} | {p99:.2f} |")
+    ours_row, grep_row, fts_row = rows
+    print(f"\nratio hit@3 do-expert / grep: {ours_row['hit3'] / max(grep_row['hit3'], 1e-9):.2f}x, "
+          f"/ fts5: {ours_row['hit3'] / max(fts_row['hit3'], 1e-9):.2f}x")
+    if args.misses:
+        print("\ndo-expert misses (not in top 3):")
+        for q, must, top in ours_row["misses"]:
+            print(f"- {q!r} must={must} top3={top}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

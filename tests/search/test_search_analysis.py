@@ -1,0 +1,60 @@
+"""Analyzers and ranking on the small fixture corpus, where the right answer is known exactly."""
+
+import pytest
+
+from server.search.analysis import code_analyzer, identifier_parts, prose_analyzer
+
+
+def tokens(analyzer, text):
+    return [t.text for t in analyzer(text)]
+
+
+def test_identifier_parts_cover_whole_dotted_and_camel_forms():
+    parts = identifier_parts("ctx.storage.sql.exec")
+    assert {"ctx.storage.sql.exec", "storage.sql.exec", "sql.exec", "exec", "sql"} <= set(parts)
+    assert {"transactionsync", "transaction", "sync"} <= set(identifier_parts("transactionSync"))
+    assert {"sqlite_full", "sqlite", "full"} <= set(identifier_parts("SQLITE_FULL"))
+    assert {"getsqlcursor", "get", "sql", "cursor"} <= set(identifier_parts("getSQLCursor"))
+
+
+def test_code_analyzer_matches_the_three_spellings_of_an_identifier():
+    indexed = set(tokens(code_analyzer(), "transactionSync"))
+    for query in ("transactionSync", "transactionsync", "transaction sync"):
+        assert set(tokens(code_analyzer(), query)) & indexed, query
+
+
+def test_prose_analyzer_stems_and_drops_domain_stop_words():
+    toks = tokens(prose_analyzer(), "How do Durable Objects handle retries while hibernating")
+    assert "retri" in toks and "hibern" in toks  # Porter2: same stem as "hibernation"
+    assert "durabl" not in toks and "durable" not in toks and "object" not in toks
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("transactionSync", "storage#transactionsync"),
+    ("transactionsync", "storage#transactionsync"),
+    ("transaction sync rollback", "storage#transactionsync"),
+    ("sql.exec", "storage#running-sql-with-ctxstoragesqlexec"),
+    ("exec", "storage#running-sql-with-ctxstoragesqlexec"),
+    ("how do I schedule a cron job", "storage#alarms-and-hibernation"),  # synonym: cron -> alarm
+    ("will my object sleep between websocket messages", "sockets#accepting-sockets"),
+])
+def test_fixture_ranking(fixture_engine, query, expected):
+    ids = [h.id for h in fixture_engine.search(query, limit=3).results]
+    assert ids and ids[0] == expected, ids
+
+
+def test_topic_filter_and_alias(fixture_engine):
+    assert {h.topic for h in fixture_engine.search("hibernate", limit=5, topic="sockets").results} == {"sockets"}
+    assert {h.topic for h in fixture_engine.search("hibernate", limit=5, topic="ws-fixture").results} == {"sockets"}
+
+
+def test_snippet_is_short_and_marks_terms(fixture_engine):
+    hit = fixture_engine.search("rolls back when it throws", limit=1).results[0]
+    assert len(hit.snippet) <= 260
+    assert "**" in hit.snippet
+
+
+def test_did_you_mean_for_a_typo(fixture_engine):
+    result = fixture_engine.search("hibernatoin", limit=3)
+    assert result.suggestion and "hibernation" in result.suggestion.lower() or "hibernating" in result.suggestion.lower()
+    assert result.results, "the correction is also searched, so a typo still finds the section"

@@ -1,0 +1,61 @@
+"""Index generations: built on first use, rebuilt when a reference changes, never half-visible."""
+
+import shutil
+from pathlib import Path
+
+from server.search import store
+from server.search.corpus import Corpus
+from server.search.engine import SearchEngine
+
+FIXTURE_REFS = Path(__file__).parent / "fixtures" / "refs"
+
+
+def test_first_use_builds_one_complete_generation(tmp_path):
+    SearchEngine(references=FIXTURE_REFS, index_dir=tmp_path)
+    gens = list(tmp_path.glob("gen-*"))
+    assert len(gens) == 1 and (gens[0] / "manifest.json").is_file()
+    assert not list(tmp_path.glob(".build-*"))
+    assert store.status(Corpus(FIXTURE_REFS), tmp_path).fresh
+
+
+def test_changed_reference_triggers_rebuild(tmp_path, monkeypatch):
+    refs = tmp_path / "refs"
+    shutil.copytree(FIXTURE_REFS, refs)
+    engine = SearchEngine(references=refs, index_dir=tmp_path / "ix")
+    assert engine.search("zanzibarquux", limit=1).total == 0
+    doc = refs / "sockets.md"
+    doc.write_text(doc.read_text() + "\n## Zanzibar\n\nThe zanzibarquux section.\n")
+    monkeypatch.setattr("server.search.engine.RECHECK_SECONDS", 0.0)
+    result = engine.search("zanzibarquux", limit=1)
+    assert result.results and result.results[0].id == "sockets#zanzibar"
+    assert len(list((tmp_path / "ix").glob("gen-*"))) == 2  # the old generation stays for readers that have it open
+
+
+def test_half_built_generation_without_manifest_is_rebuilt(tmp_path):
+    corpus = Corpus(FIXTURE_REFS)
+    gen = tmp_path / f"gen-{store.generation_key(corpus)}"
+    gen.mkdir(parents=True)
+    (gen / "junk").write_text("a crashed writer left this")
+    assert not store.status(corpus, tmp_path).fresh
+    engine = SearchEngine(references=FIXTURE_REFS, index_dir=tmp_path)
+    assert engine.search("transactionSync", limit=1).results
+
+
+def test_read_only_install_uses_the_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("DO_EXPERT_INDEX_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(store, "_writable", lambda folder: False)
+    assert store.index_root() == tmp_path / "cache" / "do-expert" / "index"
+
+
+def test_env_overrides_index_location(tmp_path, monkeypatch):
+    monkeypatch.setenv("DO_EXPERT_INDEX_DIR", str(tmp_path / "elsewhere"))
+    assert store.index_root() == tmp_path / "elsewhere"
+
+
+def test_forced_rebuild_replaces_generation(tmp_path):
+    corpus = Corpus(FIXTURE_REFS)
+    first = store.build(corpus, tmp_path)
+    stamp = (first / "manifest.json").stat().st_mtime_ns
+    again = store.build(corpus, tmp_path, replace=True)
+    assert again == first and (again / "manifest.json").stat().st_mtime_ns != stamp
