@@ -106,14 +106,18 @@ def _register_doc_resources() -> None:
         log.error("reference corpus unavailable, no doc resources registered: %s", exc)
         return
     for doc in docs:
-        def reader(doc_id: str = doc.id) -> str:
-            text = engine().doc_markdown(doc_id)
-            if text is None:
-                raise ResourceNotFoundError(f"no reference doc {doc_id!r}")
-            return text
-
         mcp.resource(f"do-docs://{doc.id}", name=doc.id, title=doc.title, description=doc.summary,
-                     mime_type="text/markdown")(reader)
+                     mime_type="text/markdown")(_doc_reader(doc.id))
+
+
+def _doc_reader(doc_id: str) -> Callable[[], str]:
+    def reader() -> str:
+        text = engine().doc_markdown(doc_id)
+        if text is None:
+            raise ResourceNotFoundError(f"no reference doc {doc_id!r}")
+        return text
+
+    return reader
 
 
 @mcp.resource("do-docs://{doc_id}/{slug}", name="reference-section", mime_type="text/markdown",
