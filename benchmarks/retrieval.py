@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from server.search.analysis import DOMAIN_STOP_WORDS  # noqa: E402
+from server.search import engine as engine_module  # noqa: E402
 from server.search.engine import SearchEngine  # noqa: E402
 
 K = 10
@@ -128,6 +129,7 @@ def main() -> int:
     args = ap.parse_args()
 
     questions = load_questions(args.questions)
+    engine_module.RECHECK_SECONDS = float("inf")  # one corpus snapshot for the whole run, even if files change
     engine = SearchEngine(index_dir=Path(tempfile.mkdtemp(prefix="do-expert-bench-")))
     texts = section_texts(engine)
     answerable = [q for q in questions if any(all(m.lower() in t for m in q["must_contain"]) for t in texts.values())]
