@@ -11,7 +11,7 @@ Usage from any test (``tests/conftest.py`` puts ``tests/`` on ``sys.path``; the 
 
     def test_generated_project(tmp_path, node_toolchain):
         tc = node_toolchain                     # or: tc = ensure_toolchain()
-        tc.link_into(tmp_path)                  # tmp_path/node_modules -> the cached node_modules
+        tc.link_into(tmp_path)                  # tmp_path/node_modules/* -> symlinks into the cached node_modules
         tc.run(["tsc", "--noEmit"], cwd=tmp_path, check=True)
         res = tc.run(["vitest", "run", "--reporter=json"], cwd=tmp_path)
         tc.run(["wrangler", "deploy", "--dry-run", "--outdir", "dist"], cwd=tmp_path, check=True)
@@ -161,17 +161,36 @@ class Toolchain:
         return proc
 
     def link_into(self, project_dir: str | os.PathLike) -> Path:
-        """Make ``project_dir/node_modules`` a symlink to the cached node_modules (replaces an old symlink, never
-        a real folder). Lets a generated project run tsc/vitest/wrangler without its own ``npm install``."""
-        link = Path(project_dir) / "node_modules"
-        if link.is_symlink():
-            if link.resolve() == self.node_modules.resolve():
-                return link
-            link.unlink()
-        elif link.exists():
-            raise ToolchainError(f"{link} exists and is not a symlink; refusing to replace it")
-        link.symlink_to(self.node_modules, target_is_directory=True)
-        return link
+        """Give ``project_dir`` a ``node_modules`` that reuses the cached packages, without ``npm install``.
+
+        Creates ``project_dir/node_modules`` as a real folder whose entries (``vitest``, ``@cloudflare``, ``.bin``,
+        ...) are symlinks into the cache, so tools that write into ``node_modules`` (e.g. Vite's ``.vite`` cache)
+        write into the project, never into the shared cache. Idempotent; refuses to touch a ``node_modules`` that it
+        did not create (a real install)."""
+        nm = Path(project_dir) / "node_modules"
+        marker = nm / LINK_MARKER
+        if nm.is_symlink():
+            nm.unlink()
+        elif nm.exists() and not marker.exists():
+            raise ToolchainError(f"{nm} is a real install (not made by link_into); refusing to replace it")
+        nm.mkdir(parents=True, exist_ok=True)
+        for entry in self.node_modules.iterdir():
+            if entry.name in (".vite", ".cache", ".vitest", ".package-lock.json"):
+                continue
+            link = nm / entry.name
+            if link.is_symlink() or link.exists():
+                if link.is_symlink() and Path(os.readlink(link)) == entry:
+                    continue
+                if link.is_dir() and not link.is_symlink():
+                    shutil.rmtree(link)
+                else:
+                    link.unlink()
+            link.symlink_to(entry, target_is_directory=entry.is_dir())
+        marker.write_text(str(self.root) + "\n")
+        return nm
+
+
+LINK_MARKER = ".do-expert-toolchain-link"
 
 
 def _tail(text: str, limit: int = 6000) -> str:
