@@ -59,5 +59,63 @@ class DocList(BaseModel):
 # ---------------------------------------------------------------------------------------------------------------
 # review_code / list_rules / explain_rule  (owned by server.review)
 
+from typing import Literal  # noqa: E402  (kept inside the review section, which this engine owns)
+
+Severity = Literal["error", "warning", "info"]
+
+
+class ReviewFile(BaseModel):
+    path: str = Field(description="Path of the file as the project names it, e.g. 'src/index.ts' or 'wrangler.jsonc'. "
+                      "Config files are recognised by name (wrangler.jsonc, wrangler.json, wrangler.toml).")
+    content: str = Field(description="Full text of the file.")
+
+
+class Finding(BaseModel):
+    rule: str = Field(description="Rule id, e.g. 'do-sql-interpolation'; explain_rule gives the why and a good example.")
+    severity: Severity
+    path: str = Field(description="Path of the file as given.")
+    line: int = Field(description="1-based line.")
+    column: int = Field(description="1-based column.")
+    end_line: int
+    end_column: int
+    message: str = Field(description="What is wrong at this place.")
+    fix: str = Field(description="How to fix it.")
+    docs: list[str] = Field(description="Reference doc or section ids; pass them to read_docs.")
+
+
+class ReviewSummary(BaseModel):
+    error: int = 0
+    warning: int = 0
+    info: int = 0
+
+
+class ReviewResult(BaseModel):
+    clean: bool = Field(description="True when there is no error and no warning (info findings are advice only).")
+    summary: ReviewSummary
+    findings: list[Finding]
+
+
+class RuleInfo(BaseModel):
+    id: str
+    severity: Severity
+    summary: str
+    docs: list[str]
+
+
+class RuleList(BaseModel):
+    rules: list[RuleInfo]
+
+
+class RuleExplanation(BaseModel):
+    id: str
+    severity: Severity
+    summary: str
+    why: str = Field(description="Why the pattern is wrong on Durable Objects.")
+    bad: str = Field(description="Code that triggers the rule.")
+    good: str = Field(description="The corrected code.")
+    fix: str = Field(default="", description="How to fix a finding of this rule.")
+    docs: list[str]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # list_templates / scaffold_project / scaffold_class  (owned by server.scaffold)

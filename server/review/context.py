@@ -1,0 +1,341 @@
+"""The shared, parsed view of one review: sources, configs, Durable Object classes and storage provenance.
+
+Rules ask this context questions ("is this expression the SQL API?", "which classes are DOs?") instead of
+matching identifier names, because name-only matching is the main false-positive source of other DO linters
+(flarelint, regex hooks): an R2 ``put`` or a ``RegExp.exec`` must never look like a storage call.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+import tree_sitter as ts
+
+from .config import ParsedConfig
+from .parse import (SourceFile, call_args, callee, enclosing_class, member_name, norm, receiver, string_value)
+
+# Expressions that are the DurableObjectState itself, before aliases are added.
+_STATE_RE = re.compile(r"^(this\.)?(ctx|state|_ctx|_state|durableObjectState|doState)$")
+_STATE_TYPES = ("DurableObjectState",)
+_STORAGE_TYPES = ("DurableObjectStorage",)
+_SQL_TYPES = ("SqlStorage",)
+
+# Compatibility dates (see references: lifecycle-and-config, websockets, sqlite-storage).
+RPC_DATE = "2024-04-03"
+DELETE_ALL_ALARM_DATE = "2026-02-24"
+WS_AUTO_CLOSE_DATE = "2026-04-07"
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def valid_date(d: str | None) -> bool:
+    if not d or not _DATE_RE.match(d):
+        return False
+    try:
+        date.fromisoformat(d)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass
+class Hit:
+    """What a rule reports; the engine adds the rule's id, severity, fix and docs."""
+
+    path: str
+    line: int
+    column: int = 1
+    end_line: int = 0
+    end_column: int = 0
+    message: str = ""
+
+
+@dataclass
+class DOClass:
+    src: SourceFile
+    node: ts.Node
+    name: str
+    extends: str  # text of the extends clause value ("DurableObject", "Base", "")
+    implements_do: bool
+    methods: dict[str, ts.Node] = field(default_factory=dict)
+
+    @property
+    def extends_do(self) -> bool:
+        return self.extends.split("<")[0] == "DurableObject"
+
+    @property
+    def body(self) -> ts.Node:
+        return self.node.child_by_field_name("body") or self.node
+
+
+class ReviewContext:
+    def __init__(self, sources: list[SourceFile], configs: list[ParsedConfig],
+                 compatibility_date: str | None = None) -> None:
+        self.sources = sources
+        self.configs = [c for c in configs if c.error is None]
+        self.all_configs = configs
+        self.compatibility_date = compatibility_date
+        self._aliases: dict[str, dict[str, str]] = {}
+
+    # -- positions ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def hit(src: SourceFile, node: ts.Node, message: str) -> Hit:
+        line, col, end_line, end_col = src.span(node)
+        return Hit(src.path, line, col, end_line, end_col, message)
+
+    @staticmethod
+    def config_hit(cfg: ParsedConfig, line: int, message: str, needle: str | None = None) -> Hit:
+        text = cfg.lines[line - 1] if 0 < line <= len(cfg.lines) else ""
+        col = text.find(f'"{needle}"') + 1 if needle and f'"{needle}"' in text else len(text) - len(text.lstrip()) + 1
+        end = col + len(needle) + 2 if needle and f'"{needle}"' in text else len(text) + 1
+        return Hit(cfg.path, line, max(col, 1), line, max(end, col), message)
+
+    # -- configs and dates ---------------------------------------------------------------------------------------
+    def config_for(self, src: SourceFile) -> ParsedConfig | None:
+        """The nearest config in an ancestor folder of the file; the only config when there is exactly one."""
+        d = posixpath.dirname(src.path.replace("\\", "/"))
+        best: ParsedConfig | None = None
+        for cfg in self.configs:
+            cd = cfg.dir
+            if cd == "" or d == cd or d.startswith(cd + "/"):
+                if best is None or len(cd) > len(best.dir):
+                    best = cfg
+        if best is None and len(self.configs) == 1:
+            best = self.configs[0]
+        return best
+
+    def sources_for(self, cfg: ParsedConfig) -> list[SourceFile]:
+        return [s for s in self.sources if self.config_for(s) is cfg]
+
+    def compat(self, src: SourceFile | None = None, cfg: ParsedConfig | None = None) -> tuple[str | None, set[str]]:
+        """``(compatibility_date, flags)``. The tool argument wins over the config: it is the explicit answer to
+        "judge this code as of which date"; the config is the fallback. Unknown date -> None."""
+        if cfg is None and src is not None:
+            cfg = self.config_for(src)
+        flags = set(cfg.model.compatibility_flags) if cfg else set()
+        d = self.compatibility_date or (cfg.model.compatibility_date if cfg else None)
+        return (d if valid_date(d) else None), flags
+
+    def before(self, cutoff: str, flag: str, src: SourceFile | None = None, cfg: ParsedConfig | None = None) -> bool:
+        """True only when the date is known, earlier than ``cutoff`` and ``flag`` is not set: unknown dates are
+        judged as current, because new code is written against a current date."""
+        d, flags = self.compat(src, cfg)
+        return d is not None and d < cutoff and flag not in flags
+
+    # -- Durable Object classes ----------------------------------------------------------------------------------
+    @cached_property
+    def bound_class_names(self) -> set[str]:
+        return {b.class_name for cfg in self.configs for _, b in cfg.all_bindings() if b.class_name and not b.script_name}
+
+    @cached_property
+    def do_classes(self) -> list[DOClass]:
+        out: list[DOClass] = []
+        for src in self.sources:
+            for node in src.classes:
+                name = src.text_of(node.child_by_field_name("name"))
+                extends, implements = "", False
+                for ch in node.children:
+                    if ch.type == "class_heritage":
+                        for clause in ch.named_children:
+                            if clause.type == "extends_clause":
+                                extends = src.ntext(clause.child_by_field_name("value"))
+                            elif clause.type == "implements_clause":
+                                implements = any(src.ntext(t).split("<")[0] == "DurableObject" for t in clause.named_children)
+                methods = {}
+                body = node.child_by_field_name("body")
+                if body is not None:
+                    for m in body.named_children:
+                        if m.type == "method_definition":
+                            methods.setdefault(src.text_of(m.child_by_field_name("name")), m)
+                typed_ctor = "constructor" in methods and "DurableObjectState" in src.text_of(
+                    methods["constructor"].child_by_field_name("parameters"))
+                is_do = (extends.split("<")[0] == "DurableObject" or implements or typed_ctor
+                         or (name and name in self.bound_class_names))
+                if is_do:
+                    out.append(DOClass(src, node, name, extends, implements, methods))
+        return out
+
+    def do_class_of(self, src: SourceFile, node: ts.Node) -> DOClass | None:
+        cls = enclosing_class(node)
+        if cls is None:
+            return None
+        for c in self.do_classes:
+            if c.node == cls and c.src is src:
+                return c
+        return None
+
+    def do_classes_in(self, src: SourceFile) -> list[DOClass]:
+        return [c for c in self.do_classes if c.src is src]
+
+    def classes_named(self, name: str) -> list[DOClass]:
+        return [c for c in self.do_classes if c.name == name]
+
+    # -- storage provenance -------------------------------------------------------------------------------------
+    def aliases(self, src: SourceFile) -> dict[str, str]:
+        """Normalised expression -> "state" | "storage" | "sql" | "kv" for names that hold those objects."""
+        if src.path in self._aliases:
+            return self._aliases[src.path]
+        al: dict[str, str] = {}
+        self._aliases[src.path] = al
+        for t in ("public_field_definition", "variable_declarator"):
+            for n in src.nodes(t):
+                ann = n.child_by_field_name("type")
+                if ann is not None:
+                    kind = _kind_from_type(src.text_of(ann))
+                    name = n.child_by_field_name("name")
+                    if kind and name is not None:
+                        prefix = "this." if t == "public_field_definition" else ""
+                        al[prefix + src.ntext(name)] = kind
+        for n in _param_nodes(src):
+            ann = n.child_by_field_name("type")
+            name = n.child_by_field_name("pattern")
+            if ann is not None and name is not None and name.type == "identifier":
+                kind = _kind_from_type(src.text_of(ann))
+                if kind:
+                    al[src.ntext(name)] = kind
+        for _ in range(3):  # aliases of aliases (const s = this.ctx.storage; const sql = s.sql)
+            for n in src.nodes("variable_declarator"):
+                name, value = n.child_by_field_name("name"), n.child_by_field_name("value")
+                if name is None or value is None:
+                    continue
+                kind = self.kind(src, value)
+                if name.type == "identifier" and kind:
+                    al[src.ntext(name)] = kind
+                elif name.type == "object_pattern":
+                    base = self.kind(src, value)
+                    for p in name.named_children:
+                        if p.type == "pair_pattern":
+                            key, target = src.ntext(p.child_by_field_name("key")), p.child_by_field_name("value")
+                        else:  # shorthand_property_identifier_pattern: `const { storage } = this.ctx`
+                            key, target = src.ntext(p), p
+                        sub = _member_kind(base, key)
+                        if sub and target is not None:
+                            al[src.ntext(target)] = sub
+            for n in src.nodes("assignment_expression") + src.nodes("public_field_definition"):
+                left = n.child_by_field_name("left") or n.child_by_field_name("name")
+                right = n.child_by_field_name("right") or n.child_by_field_name("value")
+                if left is None or right is None:
+                    continue
+                kind = self.kind(src, right)
+                if kind:
+                    lt = src.ntext(left)
+                    al[("this." + lt) if n.type == "public_field_definition" and not lt.startswith("this.") else lt] = kind
+        return al
+
+    def kind(self, src: SourceFile, node: ts.Node | None) -> str | None:
+        """Which DO object an expression evaluates to: "state", "storage", "sql", "kv", or None."""
+        if node is None:
+            return None
+        if node.type in ("parenthesized_expression", "non_null_expression", "as_expression") and node.named_children:
+            return self.kind(src, node.named_children[0])
+        return self.kind_of_text(src, src.ntext(node))
+
+    def kind_of_text(self, src: SourceFile, t: str) -> str | None:
+        al = self._aliases.get(src.path)
+        if al is None:
+            al = self.aliases(src)
+        if t in al:
+            return al[t]
+        if _STATE_RE.match(t):
+            return "state"
+        if "." in t:
+            base, _, prop = t.rpartition(".")
+            return _member_kind(self.kind_of_text(src, base), prop)
+        return None
+
+    def storage_call(self, src: SourceFile, call: ts.Node) -> tuple[str, str] | None:
+        """``(receiver kind, method)`` when ``call`` is a method of state/storage/sql/kv, e.g. ("sql", "exec")."""
+        rec = receiver(call)
+        if rec is None:
+            return None
+        kind = self.kind(src, rec)
+        return (kind, member_name(src, call)) if kind else None
+
+    def sql_execs(self, src: SourceFile, within: ts.Node | None = None) -> list[ts.Node]:
+        return [c for c in src.calls(within) if self.storage_call(src, c) == ("sql", "exec")]
+
+    def sql_text(self, src: SourceFile, call: ts.Node) -> str | None:
+        """Statically known SQL text of an exec call (literal, or a const initialised with one), else None."""
+        args = call_args(call)
+        if not args:
+            return None
+        return self.resolve_string(src, args[0])
+
+    def resolve_string(self, src: SourceFile, node: ts.Node) -> str | None:
+        v = string_value(src, node)
+        if v is not None or node.type != "identifier":
+            return v
+        decl = self.const_init(src, src.text_of(node), node)
+        return string_value(src, decl) if decl is not None else None
+
+    def const_init(self, src: SourceFile, name: str, at: ts.Node | None = None) -> ts.Node | None:
+        """Initializer of the nearest preceding ``const name = ...`` in the file (a cheap, scope-blind lookup)."""
+        best = None
+        for n in src.nodes("variable_declarator"):
+            nm = n.child_by_field_name("name")
+            if nm is not None and nm.type == "identifier" and src.text_of(nm) == name:
+                parent = n.parent
+                if parent is not None and parent.type == "lexical_declaration" and src.text_of(parent).startswith("const"):
+                    if at is None or n.start_byte < at.start_byte or best is None:
+                        best = n.child_by_field_name("value")
+        return best
+
+    # -- stubs --------------------------------------------------------------------------------------------------
+    def is_namespace_expr(self, src: SourceFile, node: ts.Node | None) -> bool:
+        """``env.ROOMS``, ``this.env.ROOMS``, ``c.env.ROOMS``: a binding on an env object."""
+        if node is None or node.type != "member_expression":
+            return False
+        obj = src.ntext(node.child_by_field_name("object"))
+        return obj == "env" or obj.endswith(".env") or obj == "this.env" or obj.endswith("exports")
+
+    def is_stub_expr(self, src: SourceFile, node: ts.Node | None) -> bool:
+        """A stub: ``ns.get(id)``/``ns.getByName(n)`` on a namespace, or a const initialised with one."""
+        if node is None:
+            return False
+        if node.type in ("parenthesized_expression", "await_expression", "non_null_expression") and node.named_children:
+            return self.is_stub_expr(src, node.named_children[-1])
+        if node.type == "call_expression":
+            return member_name(src, node) in ("get", "getByName") and self.is_namespace_expr(src, receiver(node))
+        if node.type == "identifier":
+            init = self.const_init(src, src.text_of(node), node)
+            return init is not None and init.type != "identifier" and self.is_stub_expr(src, init)
+        return False
+
+
+def _param_nodes(src: SourceFile) -> list[ts.Node]:
+    out = []
+    for fn_type in ("method_definition", "function_declaration", "arrow_function", "function_expression"):
+        for fn in src.nodes(fn_type):
+            params = fn.child_by_field_name("parameters")
+            if params is not None:
+                out.extend(p for p in params.named_children if p.type in ("required_parameter", "optional_parameter"))
+    return out
+
+
+def _kind_from_type(t: str) -> str | None:
+    t = t.lstrip(":").strip()
+    if t.startswith(_STATE_TYPES):
+        return "state"
+    if t.startswith(_STORAGE_TYPES):
+        return "storage"
+    if t.startswith(_SQL_TYPES):
+        return "sql"
+    return None
+
+
+def _member_kind(base: str | None, prop: str) -> str | None:
+    if base == "state" and prop == "storage":
+        return "storage"
+    if base == "storage" and prop == "sql":
+        return "sql"
+    if base == "storage" and prop == "kv":
+        return "kv"
+    return None
+
+
+__all__ = ["ReviewContext", "DOClass", "Hit", "valid_date", "RPC_DATE", "DELETE_ALL_ALARM_DATE", "WS_AUTO_CLOSE_DATE",
+           "callee"]

@@ -1,0 +1,161 @@
+"""Run every rule over a set of files and turn the hits into findings.
+
+Input is never trusted: binary or oversized files become ``do-input-skipped`` findings, unreadable configs become
+``do-config-invalid``, syntax errors become ``do-syntax-error`` and the rest of the file is still checked. Only a
+request that is unreasonable as a whole (too many files or bytes, a malformed date) raises an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+from typing import Iterable, Sequence
+
+from ..errors import InvalidInputError, ReviewError
+from ..models import Finding, ReviewResult, ReviewSummary
+from .config import ParsedConfig, is_config_path
+from .context import Hit, ReviewContext, valid_date
+from .parse import SourceFile
+from .rules import RULES
+
+log = logging.getLogger(__name__)
+
+SOURCE_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx")
+MAX_FILES = 10_000
+MAX_FILE_BYTES = 2_000_000  # larger sources are bundles or generated; reviewing them says nothing about DO code
+MAX_TOTAL_BYTES = 64_000_000
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_IGNORE_RE = re.compile(r"do-expert-ignore(?:-line|-next-line)?\b([^\n]*)")
+_ID_RE = re.compile(r"do-[a-z0-9-]+")
+
+
+def is_reviewable(path: str) -> bool:
+    return is_config_path(path) or path.lower().endswith(SOURCE_EXTENSIONS)
+
+
+def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | None = None) -> ReviewResult:
+    """Review ``(path, content)`` pairs: TS/JS sources and wrangler configs together, so cross-file rules
+    (class exported, class declared, SQL on a KV-backed class) can connect them. Other files are ignored."""
+    if compatibility_date is not None and not valid_date(compatibility_date):
+        raise InvalidInputError(f"compatibility_date {compatibility_date!r} is not a date",
+                                hint="Use YYYY-MM-DD, e.g. the compatibility_date in wrangler.jsonc.")
+    if len(files) > MAX_FILES:
+        raise ReviewError(f"{len(files)} files is more than the {MAX_FILES} one review accepts",
+                          hint="Review the project folder by folder, or pass only the Worker's sources and config.")
+    total = sum(len(c) for _, c in files)
+    if total > MAX_TOTAL_BYTES:
+        raise ReviewError(f"{total} characters of input is more than the {MAX_TOTAL_BYTES} one review accepts",
+                          hint="Leave out bundles, node_modules and generated files.")
+
+    hits: list[tuple[str, Hit]] = []
+    sources: list[SourceFile] = []
+    configs: list[ParsedConfig] = []
+    texts: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for path, content in files:
+        if not isinstance(path, str) or not isinstance(content, str):
+            raise InvalidInputError("each file needs a string path and string content", hint="Pass {path, content}.")
+        path = path.replace("\\", "/")
+        if path in seen or not is_reviewable(path):
+            continue
+        seen.add(path)
+        skip = _skip_reason(content)
+        if skip:
+            hits.append(("do-input-skipped", Hit(path, 1, 1, 1, 1, f"Not reviewed: {skip}.")))
+            continue
+        texts[path] = content.split("\n")
+        if is_config_path(path):
+            cfg = ParsedConfig(path, content)
+            configs.append(cfg)
+            if cfg.error:
+                hits.append(("do-config-invalid", Hit(path, cfg.error_line, 1, cfg.error_line, 1,
+                                                      f"{posixpath.basename(path)} cannot be read: {cfg.error}. "
+                                                      "Config rules were skipped for it.")))
+            continue
+        src = SourceFile(path, content)
+        sources.append(src)
+        if src.has_errors:
+            hits.append(("do-syntax-error", _syntax_hit(src)))
+
+    ctx = ReviewContext(sources, configs, compatibility_date)
+    for rule in RULES.values():
+        if rule.engine:
+            continue
+        try:
+            for hit in rule.check(ctx):
+                hits.append((rule.id, hit))
+        except Exception:  # a rule bug must cost one rule, never the review
+            log.exception("rule %s failed; its findings are missing from this review", rule.id)
+
+    findings = _to_findings(hits, texts)
+    summary = ReviewSummary(
+        error=sum(f.severity == "error" for f in findings),
+        warning=sum(f.severity == "warning" for f in findings),
+        info=sum(f.severity == "info" for f in findings),
+    )
+    return ReviewResult(clean=summary.error == 0 and summary.warning == 0, summary=summary, findings=findings)
+
+
+def _skip_reason(content: str) -> str | None:
+    if len(content) > MAX_FILE_BYTES:
+        return f"the file has {len(content)} characters, more than the {MAX_FILE_BYTES} reviewed per file (bundled or generated code?)"
+    if "\x00" in content[:8192] or "\x00" in content[-8192:]:
+        return "the file looks binary (it contains NUL bytes)"
+    return None
+
+
+def _syntax_hit(src: SourceFile) -> Hit:
+    for n in src.nodes("ERROR"):
+        line, col, end_line, end_col = src.span(n)
+        return Hit(src.path, line, col, end_line, end_col,
+                   f"Syntax error near `{src.text_of(n)[:40].strip()}`; the rest of the file was still checked.")
+    node = _first_missing(src)
+    if node is not None:
+        line, col, _, _ = src.span(node)
+        return Hit(src.path, line, col, line, col, f"Syntax error: missing `{node.type}`; the rest of the file was still checked.")
+    return Hit(src.path, 1, 1, 1, 1, "Syntax error; the rest of the file was still checked.")
+
+
+def _first_missing(src: SourceFile):
+    stack = [src.root]
+    budget = 200_000  # bounded: a MISSING node hides somewhere in an erroneous tree; stop looking after a while
+    while stack and budget:
+        budget -= 1
+        node = stack.pop()
+        if node.is_missing:
+            return node
+        if node.has_error:
+            stack.extend(reversed(node.children))
+    return None
+
+
+def suppressed(lines: list[str], line: int, rule_id: str) -> bool:
+    """``// do-expert-ignore <rule-id>[, <rule-id>]`` (or ``# ...`` in TOML) on the line or the line above.
+    Without an id it suppresses every rule there, like eslint-disable-line."""
+    for ln in (line, line - 1):
+        if 0 < ln <= len(lines):
+            m = _IGNORE_RE.search(lines[ln - 1])
+            if m:
+                ids = _ID_RE.findall(m.group(1))
+                if not ids or rule_id in ids:
+                    return True
+    return False
+
+
+def _to_findings(hits: Iterable[tuple[str, Hit]], texts: dict[str, list[str]]) -> list[Finding]:
+    out: dict[tuple, Finding] = {}
+    for rule_id, h in hits:
+        rule = RULES[rule_id]
+        lines = texts.get(h.path, [])
+        if suppressed(lines, h.line, rule_id):
+            continue
+        end_line = h.end_line or h.line
+        end_col = h.end_column or h.column
+        key = (h.path, h.line, h.column, rule_id)
+        if key in out:
+            continue
+        out[key] = Finding(rule=rule_id, severity=rule.severity, path=h.path, line=h.line, column=h.column,
+                           end_line=end_line, end_column=max(end_col, 1), message=h.message, fix=rule.fix,
+                           docs=list(rule.docs))
+    return sorted(out.values(), key=lambda f: (f.path, f.line, f.column, _SEVERITY_ORDER[f.severity], f.rule))

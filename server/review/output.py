@@ -1,0 +1,88 @@
+"""Text and SARIF 2.1.0 renderings of a ReviewResult (JSON is the pydantic model itself).
+
+SARIF is what GitHub code scanning ingests: rules carry metadata and a helpUri, results carry a stable
+``partialFingerprints`` entry (rule + path + the flagged line's text, not its number, so a finding keeps its
+identity when code above it moves), and ``security-severity`` where GitHub needs it to rank.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from .. import __version__
+from ..models import ReviewResult
+from .rules import RULES
+
+HELP_BASE = "https://github.com/do-expert/do-expert/blob/main/docs/rules.md#"
+_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_SECURITY = {"do-sql-interpolation": "8.0"}
+
+
+def format_text(result: ReviewResult) -> str:
+    lines = [f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule}: {f.message}\n    fix: {f.fix}" for f in result.findings]
+    s = result.summary
+    lines.append(f"{'clean' if result.clean else 'not clean'}: {s.error} error(s), {s.warning} warning(s), {s.info} info")
+    return "\n".join(lines)
+
+
+def _fingerprint(rule: str, path: str, line_text: str, occurrence: int) -> str:
+    h = hashlib.sha256(f"{rule}\0{path}\0{line_text.strip()}\0{occurrence}".encode()).hexdigest()
+    return h[:32]
+
+
+def to_sarif(result: ReviewResult, texts: dict[str, str] | None = None) -> dict:
+    """SARIF log; ``texts`` (path -> content) lets fingerprints use line text instead of line numbers."""
+    used = sorted({f.rule for f in result.findings})
+    rule_index = {rid: i for i, rid in enumerate(used)}
+    rules = []
+    for rid in used:
+        r = RULES[rid]
+        props = {"tags": ["durable-objects", "cloudflare"], "precision": "high" if r.severity == "error" else "medium"}
+        if rid in _SECURITY:
+            props["security-severity"] = _SECURITY[rid]
+            props["tags"].append("security")
+        rules.append({
+            "id": rid,
+            "name": "".join(p.capitalize() for p in rid.split("-")),
+            "shortDescription": {"text": r.summary},
+            "fullDescription": {"text": r.why},
+            "help": {"text": f"{r.why}\n\nFix: {r.fix}",
+                     "markdown": f"{r.why}\n\n**Fix:** {r.fix}\n\nBad:\n```ts\n{r.bad}\n```\nGood:\n```ts\n{r.good}\n```"},
+            "helpUri": HELP_BASE + rid,
+            "defaultConfiguration": {"level": _LEVEL[r.severity]},
+            "properties": props,
+        })
+    seen: Counter[tuple[str, str, str]] = Counter()
+    results = []
+    for f in result.findings:
+        line_text = ""
+        if texts and f.path in texts:
+            src_lines = texts[f.path].split("\n")
+            line_text = src_lines[f.line - 1] if 0 < f.line <= len(src_lines) else ""
+        key = (f.rule, f.path, line_text.strip() or str(f.line))
+        seen[key] += 1
+        results.append({
+            "ruleId": f.rule,
+            "ruleIndex": rule_index[f.rule],
+            "level": _LEVEL[f.severity],
+            "message": {"text": f"{f.message} Fix: {f.fix}"},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": f.path.lstrip("/"), "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": f.line, "startColumn": f.column,
+                           "endLine": max(f.end_line, f.line),
+                           "endColumn": f.end_column if f.end_line > f.line or f.end_column > f.column else f.column + 1},
+            }}],
+            "partialFingerprints": {"primaryLocationLineHash/v1": _fingerprint(f.rule, f.path, key[2], seen[key])},
+            "properties": {"docs": f.docs},
+        })
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "do-expert", "version": __version__, "semanticVersion": __version__,
+                                "informationUri": "https://github.com/do-expert/do-expert", "rules": rules}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }

@@ -1,0 +1,50 @@
+"""do-await-between-writes: an await splits related storage writes into separate commits."""
+
+from __future__ import annotations
+
+from ..context import ReviewContext
+from ..parse import FUNCTION_TYPES, enclosing_function
+from ..rule import Rule
+from ..ruleutil import in_transaction_callback, is_write
+
+
+def check(ctx: ReviewContext):
+    for src in ctx.sources:
+        by_fn: dict[int, list] = {}
+        for call in src.calls():
+            if is_write(ctx, src, call) and not in_transaction_callback(ctx, src, call):
+                fn = enclosing_function(call)
+                if fn is not None:
+                    by_fn.setdefault(fn.id, []).append((fn, call))
+        for entries in by_fn.values():
+            if len(entries) < 2:
+                continue
+            fn = entries[0][0]
+            awaits = [a for a in src.nodes("await_expression", fn) if enclosing_function(a) == fn]
+            for (_, first), (_, second) in zip(entries, entries[1:]):
+                # an await that ends after the first write starts and before the second starts (the await of the
+                # first write itself counts: awaiting a put ends its coalescing window)
+                if any(a.end_byte > first.start_byte and a.end_byte <= second.start_byte for a in awaits):
+                    yield ctx.hit(src, second, "This write is separated from an earlier write in the same function by "
+                                  "an `await`, so the two commit separately; a crash in between leaves half the update.")
+                    break
+
+
+RULE = Rule(
+    id="do-await-between-writes",
+    severity="warning",
+    summary="An await between two related storage writes breaks their atomicity.",
+    why="Storage writes with no `await` between them are coalesced into one atomic commit. An `await` in between "
+        "(including awaiting the first write) ends that window: the first write commits on its own, and a crash, "
+        "reset or deploy before the second leaves the data half-updated.",
+    bad='export class Bank extends DurableObject {\n  async transfer(from: string, to: string, amount: number) {\n'
+        '    const a = (await this.ctx.storage.get<number>(from)) ?? 0;\n    const b = (await this.ctx.storage.get<number>(to)) ?? 0;\n'
+        '    await this.ctx.storage.put(from, a - amount);\n    await this.ctx.storage.put(to, b + amount);\n  }\n}',
+    good='export class Bank extends DurableObject {\n  async transfer(from: string, to: string, amount: number) {\n'
+         '    const a = (await this.ctx.storage.get<number>(from)) ?? 0;\n    const b = (await this.ctx.storage.get<number>(to)) ?? 0;\n'
+         '    this.ctx.storage.put(from, a - amount);\n    this.ctx.storage.put(to, b + amount);\n  }\n}',
+    fix="Issue related writes back to back without awaiting them (the output gate still holds the response until "
+        "they are durable), or group them in `ctx.storage.transactionSync(() => ...)`.",
+    docs=("concurrency", "sqlite-storage", "rules"),
+    check=check,
+)

@@ -1,0 +1,40 @@
+"""do-binding-without-migration: a bound class that no migration or exports entry creates."""
+
+from __future__ import annotations
+
+from ..context import ReviewContext
+from ..rule import Rule
+
+
+def check(ctx: ReviewContext):
+    for cfg in ctx.configs:
+        created = cfg.created_classes()
+        for env, b in cfg.all_bindings():
+            if b.script_name or not b.class_name or b.class_name in created:
+                continue
+            how = "an `exports` entry" if cfg.model.exports else "a migration (`new_sqlite_classes`) or an `exports` entry"
+            yield ctx.config_hit(cfg, cfg.find_line("class_name", b.class_name),
+                                 f"`{b.class_name}` is bound{' in env ' + env if env else ''} but never created: add {how}.",
+                                 b.class_name)
+
+
+RULE = Rule(
+    id="do-binding-without-migration",
+    severity="error",
+    summary="A Durable Object binding's class is not created by any migration or exports entry.",
+    why="Binding a class does not create its namespace. Wrangler creates it from a `migrations` entry "
+        "(`new_sqlite_classes`) or, since 2026-06, a declarative `exports` entry. Without one, deploy fails (or the "
+        "class is never provisioned) and every call to the binding errors.",
+    bad='{\n  "name": "counter",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-09-01",\n'
+        '  "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] }\n}',
+    good='{\n  "name": "counter",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-09-01",\n'
+         '  "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },\n'
+         '  "exports": { "Counter": { "type": "durable-object", "storage": "sqlite" } }\n}',
+    fix="Declare the class: `\"exports\": {\"Counter\": {\"type\": \"durable-object\", \"storage\": \"sqlite\"}}`, or in a "
+        "project on migrations add `{\"tag\": \"vN\", \"new_sqlite_classes\": [\"Counter\"]}`.",
+    docs=("lifecycle-and-config",),
+    check=check,
+    example_path="wrangler.jsonc",
+    example_files={"src/index.ts": 'import { DurableObject } from "cloudflare:workers";\n\nexport class Counter extends DurableObject {}\n\n'
+                   'export default { async fetch() { return new Response("ok"); } };\n'},
+)

@@ -1,0 +1,42 @@
+"""do-global-singleton: every request funnels into one object named by a constant."""
+
+from __future__ import annotations
+
+from ..context import ReviewContext
+from ..parse import call_args, member_name, receiver, string_value
+from ..rule import Rule
+
+
+def check(ctx: ReviewContext):
+    for src in ctx.sources:
+        for call in src.calls():
+            if member_name(src, call) not in ("getByName", "idFromName"):
+                continue
+            if not ctx.is_namespace_expr(src, receiver(call)):
+                continue
+            args = call_args(call)
+            if not args:
+                continue
+            name = ctx.resolve_string(src, args[0])
+            # only literals and consts resolving to literals: getByName(variable) is the idiom this rule recommends
+            if name is None:
+                continue
+            yield ctx.hit(src, call, f"`{src.text_of(call)[:60]}` names one fixed object, so every caller shares one "
+                          f"single-threaded instance ('{name}'); shard by the unit of coordination instead.")
+
+
+RULE = Rule(
+    id="do-global-singleton",
+    severity="warning",
+    summary="A Durable Object addressed by a constant name acts as a global singleton.",
+    why="One Durable Object runs one request at a time and has a soft limit of about 1,000 requests per second. "
+        "Addressing it by a fixed name (`getByName(\"global\")`) sends all traffic to that one instance, which "
+        "becomes the bottleneck and fails with `overloaded` errors under load.",
+    bad='export default {\n  async fetch(req: Request, env: Env) {\n    return env.COUNTER.getByName("global").fetch(req);\n  },\n};',
+    good='export default {\n  async fetch(req: Request, env: Env) {\n    const room = new URL(req.url).searchParams.get("room") ?? "lobby";\n'
+         '    return env.COUNTER.getByName(room).fetch(req);\n  },\n};',
+    fix="Derive the name from the unit of coordination (room, user, tenant, document), e.g. `getByName(roomId)`. "
+        "A deliberate low-rate coordinator may keep a constant name: suppress with `// do-expert-ignore do-global-singleton`.",
+    docs=("rules", "namespace-and-stubs", "limits"),
+    check=check,
+)

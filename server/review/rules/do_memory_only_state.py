@@ -1,0 +1,57 @@
+"""do-memory-only-state: counters and lists kept only in class fields."""
+
+from __future__ import annotations
+
+import re
+
+from ..context import ReviewContext
+from ..parse import callee, enclosing_method, method_name
+from ..rule import Rule
+
+_ACCUMULATE = ("push", "unshift", "splice")
+
+
+def check(ctx: ReviewContext):
+    for cls in ctx.do_classes:
+        src = cls.src
+        class_text = src.text_of(cls.node)
+        mutations: dict[str, object] = {}
+        for t in ("update_expression", "augmented_assignment_expression"):
+            for n in src.nodes(t, cls.node):
+                target = n.child_by_field_name("argument") or n.child_by_field_name("left")
+                text = src.ntext(target)
+                if re.fullmatch(r"this\.[A-Za-z_$][\w$]*", text) and method_name(src, enclosing_method(n)) != "constructor":
+                    mutations.setdefault(text[5:], n)
+        for call in src.calls(cls.node):
+            fn = src.ntext(callee(call))
+            m = re.fullmatch(r"this\.([A-Za-z_$][\w$]*)\.(\w+)", fn)
+            if m and m.group(2) in _ACCUMULATE and method_name(src, enclosing_method(call)) != "constructor":
+                mutations.setdefault(m.group(1), call)
+        for field_name, node in mutations.items():
+            # persisted or loaded anywhere in the class -> it is a cache of storage, which is the recommended shape
+            persisted = False
+            for call in src.calls(cls.node):
+                if ctx.storage_call(src, call) and re.search(rf"this\.{re.escape(field_name)}\b", src.text_of(call)):
+                    persisted = True
+                    break
+            if persisted or re.search(rf"this\.{re.escape(field_name)}\s*=\s*(await\s+)?[^;]*\b(storage|sql)\b", class_text):
+                continue
+            yield ctx.hit(src, node, f"`this.{field_name}` is changed here but never written to storage: it resets to "
+                          "its initial value whenever the object is evicted, restarted or redeployed.")
+
+
+RULE = Rule(
+    id="do-memory-only-state",
+    severity="info",
+    summary="State kept only in a class field is lost on eviction or restart.",
+    why="A Durable Object's memory lasts only while the instance is alive. Objects are evicted when idle, restarted "
+        "after errors and replaced on every deploy; the constructor then runs again and fields start over. Only "
+        "storage survives. Fields are fine as a cache of stored data.",
+    bad='export class Counter extends DurableObject {\n  count = 0;\n  async increment() {\n    this.count++;\n    return this.count;\n  }\n}',
+    good='export class Counter extends DurableObject {\n  async increment() {\n    const n = (this.ctx.storage.kv.get<number>("count") ?? 0) + 1;\n'
+         '    this.ctx.storage.kv.put("count", n);\n    return n;\n  }\n}',
+    fix="Write the value to storage (SQL or KV) whenever it changes and read it from storage (optionally caching "
+        "it in the field after loading).",
+    docs=("rules", "lifecycle-and-config", "sqlite-storage"),
+    check=check,
+)

@@ -1,0 +1,65 @@
+"""do-race-across-io: read, await external I/O, then write what was read."""
+
+from __future__ import annotations
+
+import re
+
+from ..context import ReviewContext
+from ..parse import FUNCTION_TYPES, enclosing_function
+from ..rule import Rule
+from ..ruleutil import awaited_external_io, in_transaction_callback, is_read, is_write
+
+
+def check(ctx: ReviewContext):
+    for src in ctx.sources:
+        for fn_type in FUNCTION_TYPES:
+            for fn in src.nodes(fn_type) if fn_type in ("method_definition", "function_declaration", "arrow_function",
+                                                        "function_expression") else ():
+                ios = awaited_external_io(ctx, src, fn)
+                if not ios:
+                    continue
+                reads = []  # (call, variable name)
+                for decl in src.nodes("variable_declarator", fn):
+                    if enclosing_function(decl) != fn:
+                        continue
+                    name = decl.child_by_field_name("name")
+                    value = decl.child_by_field_name("value")
+                    if name is None or value is None or name.type != "identifier":
+                        continue
+                    if any(is_read(ctx, src, c) for c in src.calls(value)):
+                        reads.append((decl, src.text_of(name)))
+                if not reads:
+                    continue
+                for call in src.calls(fn):
+                    if enclosing_function(call) != fn or not is_write(ctx, src, call):
+                        continue
+                    if in_transaction_callback(ctx, src, call):
+                        continue
+                    args_text = src.text_of(call.child_by_field_name("arguments"))
+                    for decl, var in reads:
+                        if decl.end_byte > call.start_byte or not re.search(rf"\b{re.escape(var)}\b", args_text):
+                            continue
+                        between = [a for a in ios if a.start_byte >= decl.end_byte and a.end_byte <= call.start_byte]
+                        if between:
+                            yield ctx.hit(src, call, f"`{var}` was read from storage before `{src.text_of(between[0])[:40]}`; "
+                                          "other requests can change it while that I/O is pending, and this write "
+                                          "overwrites their update.")
+                            break
+
+
+RULE = Rule(
+    id="do-race-across-io",
+    severity="warning",
+    summary="A storage value read before external I/O is written back after it (lost update).",
+    why="Input gates only hold other events while storage operations are pending. Awaiting fetch(), an RPC or a "
+        "binding lets other requests run in the meantime, so a value read before that await may be stale when it "
+        "is written back after it: concurrent updates are silently lost.",
+    bad='export class Quota extends DurableObject {\n  async spend(cost: number) {\n    const used = (await this.ctx.storage.get<number>("used")) ?? 0;\n'
+        '    await fetch("https://billing.example.com/charge", { method: "POST" });\n    await this.ctx.storage.put("used", used + cost);\n  }\n}',
+    good='export class Quota extends DurableObject {\n  async spend(cost: number) {\n    await fetch("https://billing.example.com/charge", { method: "POST" });\n'
+         '    const used = (await this.ctx.storage.get<number>("used")) ?? 0;\n    await this.ctx.storage.put("used", used + cost);\n  }\n}',
+    fix="Re-read the value after the external I/O (or do the I/O first), or use an atomic SQL update such as "
+        "`UPDATE t SET used = used + ?`, or check a version number before writing.",
+    docs=("concurrency", "rules"),
+    check=check,
+)

@@ -1,0 +1,53 @@
+"""do-sql-create-not-idempotent: CREATE without IF NOT EXISTS, run on every start."""
+
+from __future__ import annotations
+
+import re
+
+from ..context import ReviewContext
+from ..parse import enclosing_function, enclosing_method
+from ..rule import Rule
+from ..ruleutil import is_conditional
+
+_CREATE = re.compile(r"\bcreate\s+(unique\s+)?(virtual\s+)?(table|index|trigger|view)\s+(?!if\s+not\s+exists)", re.I)
+
+
+def check(ctx: ReviewContext):
+    for src in ctx.sources:
+        for call in ctx.sql_execs(src):
+            sql = ctx.sql_text(src, call)
+            if not sql or not _CREATE.search(sql):
+                continue
+            # a migration runner guards its CREATEs (if/loop over pending migrations); only unguarded ones rerun
+            scope = enclosing_method(call) or enclosing_function(call)
+            if scope is not None and is_conditional(call, scope):
+                continue
+            if any(a.type == "try_statement" for a in _up_to(call, scope)):
+                continue
+            yield ctx.hit(src, call, "This CREATE has no IF NOT EXISTS and runs unconditionally: the second time the "
+                          "object starts (every wake after eviction) it throws 'already exists'.")
+
+
+def _up_to(node, stop):
+    cur = node.parent
+    while cur is not None and cur != stop:
+        yield cur
+        cur = cur.parent
+
+
+RULE = Rule(
+    id="do-sql-create-not-idempotent",
+    severity="warning",
+    summary="CREATE TABLE/INDEX without IF NOT EXISTS runs again on every wake and throws.",
+    why="The constructor (and any unguarded init code) runs every time the object is loaded: after eviction, a "
+        "restart or a deploy. A plain `CREATE TABLE` succeeds the first time and throws 'table already exists' "
+        "every time after, which breaks the object.",
+    bad='export class Chat extends DurableObject {\n  constructor(ctx: DurableObjectState, env: Env) {\n    super(ctx, env);\n'
+        '    ctx.storage.sql.exec("CREATE TABLE messages (id INTEGER PRIMARY KEY, body TEXT)");\n  }\n}',
+    good='export class Chat extends DurableObject {\n  constructor(ctx: DurableObjectState, env: Env) {\n    super(ctx, env);\n'
+         '    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, body TEXT)");\n  }\n}',
+    fix="Add IF NOT EXISTS, or run schema changes through a migration table (`_sql_schema_migrations`) so each "
+        "runs once.",
+    docs=("sql-statements", "rules", "sqlite-storage"),
+    check=check,
+)

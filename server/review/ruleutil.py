@@ -1,0 +1,117 @@
+"""Small queries several rules share (kept out of ``rules/`` so the registry sees only rule modules)."""
+
+from __future__ import annotations
+
+import re
+
+import tree_sitter as ts
+
+from .context import DOClass, ReviewContext
+from .parse import SourceFile, ancestors, call_args, enclosing_function, member_name, receiver
+
+CONDITIONAL_TYPES = frozenset({"if_statement", "ternary_expression", "switch_case", "switch_default", "for_statement",
+                               "for_in_statement", "while_statement", "do_statement", "catch_clause", "else_clause"})
+WRITE_SQL_RE = re.compile(r"^\s*(insert|update|delete|replace|upsert)\b", re.I)
+READ_SQL_RE = re.compile(r"^\s*(select|with)\b", re.I)
+KV_WRITES = {"put", "delete"}
+
+
+def storage_calls(ctx: ReviewContext, src: SourceFile, within: ts.Node | None, kinds: set[str],
+                  methods: set[str]) -> list[ts.Node]:
+    out = []
+    for c in src.calls(within):
+        sc = ctx.storage_call(src, c)
+        if sc and sc[0] in kinds and sc[1] in methods:
+            out.append(c)
+    return out
+
+
+def class_uses(ctx: ReviewContext, cls: DOClass, kinds: set[str], methods: set[str]) -> list[ts.Node]:
+    return storage_calls(ctx, cls.src, cls.node, kinds, methods)
+
+
+def is_conditional(node: ts.Node, stop: ts.Node) -> bool:
+    """True when ``node`` runs only on some paths within ``stop``: under if/else/switch/loop/catch/ternary, or
+    the right side of ``&&``/``||``/``??``."""
+    prev = node
+    for a in ancestors(node):
+        if a == stop:
+            return False
+        if a.type in CONDITIONAL_TYPES:
+            return True
+        if a.type == "binary_expression":
+            op = a.child_by_field_name("operator")
+            if op is not None and op.type in ("&&", "||", "??") and a.child_by_field_name("right") == prev:
+                return True
+        prev = a
+    return False
+
+
+def is_write(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> bool:
+    """A storage write: KV put/delete (async or sync) or an exec whose SQL is known to write."""
+    sc = ctx.storage_call(src, call)
+    if not sc:
+        return False
+    kind, method = sc
+    if kind in ("storage", "kv") and method in KV_WRITES:
+        return True
+    if kind == "sql" and method == "exec":
+        sql = ctx.sql_text(src, call)
+        return bool(sql and WRITE_SQL_RE.match(sql))
+    return False
+
+
+def is_read(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> bool:
+    sc = ctx.storage_call(src, call)
+    if not sc:
+        return False
+    kind, method = sc
+    if kind in ("storage", "kv") and method in ("get", "list"):
+        return True
+    if kind == "sql" and method == "exec":
+        sql = ctx.sql_text(src, call)
+        return bool(sql and READ_SQL_RE.match(sql))
+    return False
+
+
+def in_transaction_callback(ctx: ReviewContext, src: SourceFile, node: ts.Node) -> bool:
+    """Inside the callback of ``transaction()``/``transactionSync()``/``blockConcurrencyWhile()``."""
+    for a in ancestors(node):
+        if a.type == "arguments" and a.parent is not None and a.parent.type == "call_expression":
+            sc = ctx.storage_call(src, a.parent)
+            if sc and sc[1] in ("transaction", "transactionSync", "blockConcurrencyWhile"):
+                return True
+    return False
+
+
+def is_external_io_call(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> bool:
+    """A call that leaves the object: ``fetch()``, a binding on ``env`` (KV, R2, D1, queues, services), or a stub.
+    Namespace calls that only build ids or stubs (``idFromName``, ``get``, ``getByName``) are not I/O."""
+    name = member_name(src, call)
+    rec = receiver(call)
+    if rec is None:
+        return name == "fetch"
+    if ctx.kind(src, rec):
+        return False
+    if ctx.is_stub_expr(src, rec):
+        return True
+    if ctx.is_namespace_expr(src, rec):
+        return name not in ("idFromName", "idFromString", "newUniqueId", "get", "getByName", "jurisdiction") or (
+            name == "get" and call.parent is not None and call.parent.type == "await_expression")
+    return name == "fetch" and src.ntext(rec) not in ("this", "super")
+
+
+def awaited_external_io(ctx: ReviewContext, src: SourceFile, fn: ts.Node) -> list[ts.Node]:
+    """``await`` expressions directly in ``fn`` whose operand contains an external I/O call."""
+    out = []
+    for aw in src.nodes("await_expression", fn):
+        if enclosing_function(aw) != fn:
+            continue
+        if any(is_external_io_call(ctx, src, c) for c in src.calls(aw)):
+            out.append(aw)
+    return out
+
+
+def first_arg(call: ts.Node) -> ts.Node | None:
+    args = call_args(call)
+    return args[0] if args else None
