@@ -62,7 +62,8 @@ class CodeTokenizer(Composable):
         pos = start_pos
         for match in IDENT_RE.finditer(value):
             for part in identifier_parts(match.group(0)):
-                token.text = part
+                # Stem undotted parts so "keys" meets foreign_key_list's "key"; dotted paths stay exact.
+                token.text = part if "." in part else stem(part)
                 token.boost = 1.0
                 token.stopped = False
                 if keeporiginal:

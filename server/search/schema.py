@@ -11,7 +11,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 
 from server.search.analysis import code_analyzer, prose_analyzer
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def build_schema() -> Schema:

@@ -32,7 +32,7 @@ def test_front_matter(path: Path):
     meta, body = split_front_matter(path.read_text(encoding="utf-8"), path)
     assert meta["id"] == path.stem
     assert isinstance(meta["title"], str) and meta["title"].strip()
-    assert isinstance(meta["summary"], str) and 20 <= len(meta["summary"]) <= 400
+    assert isinstance(meta["summary"], str) and 20 <= len(meta["summary"]) <= 600
     assert isinstance(meta["keywords"], list) and len(meta["keywords"]) >= 3
     assert meta["sources"], "every doc cites sources"
     for src in meta["sources"]:
