@@ -9,6 +9,7 @@ every camelCase / snake_case part, so any of those spellings meets a token in th
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from whoosh.analysis import (
     Composable,
@@ -34,7 +35,8 @@ IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
-def identifier_parts(ident: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def identifier_parts(ident: str) -> tuple[str, ...]:
     """All lowercased spellings of one identifier under which it should be findable."""
     out: list[str] = []
     segments = [s for s in ident.split(".") if s]
@@ -47,7 +49,7 @@ def identifier_parts(ident: str) -> list[str]:
         pieces = [p.lower() for chunk in re.split(r"[_$]+", seg) for p in CAMEL_RE.findall(chunk)]
         if len(pieces) > 1:
             out.extend(p for p in pieces if len(p) > 1)
-    return out
+    return tuple(out)
 
 
 class CodeTokenizer(Composable):
@@ -91,5 +93,6 @@ def prose_analyzer():
     )
 
 
+@lru_cache(maxsize=65536)  # snippets stem every word of every returned section
 def stem_word(word: str) -> str:
     return stem(word.lower())
