@@ -19,9 +19,17 @@ def _check_config(ctx: ReviewContext, cfg: ParsedConfig):
     pos = cfg.find_pos("migrations")
     pos = max(pos, 0)
     for i, mig in enumerate(migs):
-        tag_pos = cfg.find_pos("tag", mig.tag, pos) if mig.tag else -1
+        if mig.tag:
+            tag_pos = cfg.find_pos("tag", mig.tag, pos)
+        else:  # no tag: anchor on the migration's first directive value after the previous migration
+            first = next(((k, v) for k, v in _directives(mig)), None)
+            tag_pos = cfg.find_pos(first[0], first[1], pos) if first else -1
         start = tag_pos if tag_pos >= 0 else pos
         line = cfg.text.count("\n", 0, start) + 1 if start > 0 else cfg.find_line("migrations")
+        end = start
+        for k, v in _directives(mig):
+            p = cfg.find_pos(k, v, start)
+            end = max(end, p)
 
         def at(key: str, value: str) -> int:
             return cfg.find_line(key, value, start)
@@ -57,7 +65,7 @@ def _check_config(ctx: ReviewContext, cfg: ParsedConfig):
                 yield ctx.config_hit(cfg, at("deleted_classes", c), f"deleted_classes deletes `{c}`, which no earlier "
                                      "migration created.", c)
             live.discard(c)
-        pos = start + 1
+        pos = end + 1
     if migs:
         bound = {b.class_name for _, b in cfg.all_bindings() if not b.script_name}
         for mig in migs:
@@ -65,6 +73,16 @@ def _check_config(ctx: ReviewContext, cfg: ParsedConfig):
                 if c in bound and c not in live:
                     yield ctx.config_hit(cfg, cfg.find_line("deleted_classes", c), f"`{c}` is deleted (with all its "
                                          "data) but still bound; remove the binding first, or drop the delete.", c)
+
+
+def _directives(mig):
+    for k in ("new_sqlite_classes", "new_classes", "deleted_classes"):
+        for v in getattr(mig, k):
+            yield k, v
+    for r in mig.renamed_classes:
+        yield "from", r.from_
+    for t in mig.transferred_classes:
+        yield "from", t.from_
 
 
 def check(ctx: ReviewContext):
