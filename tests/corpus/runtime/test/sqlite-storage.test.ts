@@ -50,13 +50,22 @@ describe("sqlite-storage: cursors", () => {
       const cursor = s.storage.sql.exec("SELECT id, name FROM items ORDER BY id");
       const first = cursor.next();
       const second = cursor.raw().next();
-      const rest = cursor.raw().toArray();
+      const rest = [...cursor.raw()];
       return { first, second, rest, columns: cursor.columnNames };
     });
     expect(out.first).toEqual({ done: false, value: { id: 1, name: "a" } });
     expect(out.second).toEqual({ done: false, value: [2, "b"] });
     expect(out.rest).toEqual([[3, "c"]]);
     expect(out.columns).toEqual(["id", "name"]);
+  });
+
+  it("[sqlite-storage] raw() has toArray() at runtime although @cloudflare/workers-types types it as a plain IterableIterator", async () => {
+    const rows = await inLab((s) => {
+      seed(s.storage.sql);
+      const raw = s.storage.sql.exec("SELECT id FROM items ORDER BY id").raw() as unknown as { toArray(): unknown[] };
+      return raw.toArray();
+    });
+    expect(rows).toEqual([[1], [2], [3]]);
   });
 
   it("[sqlite-storage] a cursor is iterable with for...of", async () => {
@@ -72,7 +81,7 @@ describe("sqlite-storage: cursors", () => {
   it("[sqlite-storage] duplicate column names: the object form keeps the last value, raw() keeps both", async () => {
     const out = await inLab((s) => {
       const cursor = s.storage.sql.exec("SELECT 1 AS a, 2 AS a");
-      return { obj: s.storage.sql.exec("SELECT 1 AS a, 2 AS a").toArray(), raw: cursor.raw().toArray(), cols: cursor.columnNames };
+      return { obj: s.storage.sql.exec("SELECT 1 AS a, 2 AS a").toArray(), raw: [...cursor.raw()], cols: cursor.columnNames };
     });
     expect(out.obj).toEqual([{ a: 2 }]);
     expect(out.raw).toEqual([[1, 2]]);
