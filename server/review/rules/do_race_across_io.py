@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-import re
-
 from ..context import ReviewContext
 from ..parse import FUNCTION_TYPES, enclosing_function
 from ..rule import Rule
 from ..ruleutil import awaited_external_io, in_transaction_callback, is_read, is_write
+
+
+def _identifiers(src, node) -> set[str]:
+    """Identifiers used in an expression (string contents such as SQL table names do not count)."""
+    out: set[str] = set()
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop()
+        if n.type in ("identifier", "shorthand_property_identifier"):
+            out.add(src.text_of(n))
+        elif n.type not in ("string", "template_string") or n.named_child_count:
+            stack.extend(c for c in n.named_children if c.type not in ("string_fragment",))
+    return out
 
 
 def check(ctx: ReviewContext):
@@ -35,9 +46,9 @@ def check(ctx: ReviewContext):
                         continue
                     if in_transaction_callback(ctx, src, call):
                         continue
-                    args_text = src.text_of(call.child_by_field_name("arguments"))
+                    used = _identifiers(src, call.child_by_field_name("arguments"))
                     for decl, var in reads:
-                        if decl.end_byte > call.start_byte or not re.search(rf"\b{re.escape(var)}\b", args_text):
+                        if decl.end_byte > call.start_byte or var not in used:
                             continue
                         between = [a for a in ios if a.start_byte >= decl.end_byte and a.end_byte <= call.start_byte]
                         if between:
