@@ -80,6 +80,8 @@ class ReviewContext:
         self.all_configs = configs
         self.compatibility_date = compatibility_date
         self._aliases: dict[str, dict[str, str]] = {}
+        self._consts: dict[str, dict[str, list]] = {}
+        self._calls: dict[tuple[str, int], tuple[str, str] | None] = {}
 
     # -- positions ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -249,11 +251,14 @@ class ReviewContext:
 
     def storage_call(self, src: SourceFile, call: ts.Node) -> tuple[str, str] | None:
         """``(receiver kind, method)`` when ``call`` is a method of state/storage/sql/kv, e.g. ("sql", "exec")."""
+        key = (src.path, call.id)
+        if key in self._calls:
+            return self._calls[key]
         rec = receiver(call)
-        if rec is None:
-            return None
-        kind = self.kind(src, rec)
-        return (kind, member_name(src, call)) if kind else None
+        kind = self.kind(src, rec) if rec is not None else None
+        out = (kind, member_name(src, call)) if kind else None
+        self._calls[key] = out
+        return out
 
     def sql_execs(self, src: SourceFile, within: ts.Node | None = None) -> list[ts.Node]:
         return [c for c in src.calls(within) if self.storage_call(src, c) == ("sql", "exec")]
@@ -273,16 +278,25 @@ class ReviewContext:
         return string_value(src, decl) if decl is not None else None
 
     def const_init(self, src: SourceFile, name: str, at: ts.Node | None = None) -> ts.Node | None:
-        """Initializer of the nearest preceding ``const name = ...`` in the file (a cheap, scope-blind lookup)."""
-        best = None
-        for n in src.nodes("variable_declarator"):
-            nm = n.child_by_field_name("name")
-            if nm is not None and nm.type == "identifier" and src.text_of(nm) == name:
+        """Initializer of the nearest preceding ``const name = ...`` in the file (a cheap, scope-blind lookup).
+        Indexed once per file: rules call this for every identifier they resolve, so a scan would be quadratic."""
+        index = self._consts.get(src.path)
+        if index is None:
+            index = {}
+            for n in src.nodes("variable_declarator"):
+                nm = n.child_by_field_name("name")
                 parent = n.parent
-                if parent is not None and parent.type == "lexical_declaration" and src.text_of(parent).startswith("const"):
-                    if at is None or n.start_byte < at.start_byte or best is None:
-                        best = n.child_by_field_name("value")
-        return best
+                if (nm is not None and nm.type == "identifier" and parent is not None
+                        and parent.type == "lexical_declaration" and src.text_of(parent).startswith("const")):
+                    index.setdefault(src.text_of(nm), []).append((n.start_byte, n.child_by_field_name("value")))
+            self._consts[src.path] = index
+        entries = index.get(name)
+        if not entries:
+            return None
+        if at is None:
+            return entries[-1][1]
+        before = [v for start, v in entries if start < at.start_byte]
+        return before[-1] if before else entries[0][1]
 
     # -- stubs --------------------------------------------------------------------------------------------------
     def is_namespace_expr(self, src: SourceFile, node: ts.Node | None) -> bool:
