@@ -11,7 +11,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 
 from server.search.analysis import code_analyzer, prose_analyzer
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def build_schema() -> Schema:
