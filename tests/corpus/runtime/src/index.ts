@@ -9,6 +9,7 @@ export interface Env {
 }
 
 export interface AlarmRecord {
+  scheduledTime?: number;
   retryCount: number | undefined;
   isRetry: boolean | undefined;
   during: number | null;
@@ -52,7 +53,9 @@ export class Lab extends DurableObject<Env> {
   async alarm(info?: AlarmInvocationInfo): Promise<void> {
     const kv = this.ctx.storage.kv;
     const log = (kv.get("alarmLog") as AlarmRecord[] | undefined) ?? [];
-    log.push({ retryCount: info?.retryCount, isRetry: info?.isRetry, during: await this.ctx.storage.getAlarm() });
+    const record: AlarmRecord = { retryCount: info?.retryCount, isRetry: info?.isRetry, during: await this.ctx.storage.getAlarm() };
+    if (info?.scheduledTime !== undefined) record.scheduledTime = info.scheduledTime;
+    log.push(record);
     kv.put("alarmLog", log);
     const rearmInMs = kv.get("rearmInMs") as number | undefined;
     if (rearmInMs !== undefined) {

@@ -37,15 +37,16 @@ describe("alarms", () => {
     expect(err).toBe("TypeError: setAlarm() cannot be called with an alarm time <= 0");
   });
 
-  it("[alarms] a due alarm fires on its own; alarm() gets {retryCount: 0, isRetry: false} and getAlarm() is null inside it", async () => {
+  it("[alarms] a due alarm fires on its own; alarm() gets {scheduledTime, retryCount: 0, isRetry: false} and getAlarm() is null inside it", async () => {
     const name = fresh("fire");
-    await inLab((s) => s.storage.setAlarm(Date.now() + 20), name);
+    const at = Date.now() + 20;
+    await inLab((s) => s.storage.setAlarm(at), name);
     let log: AlarmRecord[] | undefined;
     for (let i = 0; i < 50 && !log; i++) {
       await sleep(100);
       log = await inLab((s) => s.storage.kv.get("alarmLog") as AlarmRecord[] | undefined, name);
     }
-    expect(log).toEqual([{ retryCount: 0, isRetry: false, during: null }]);
+    expect(log).toEqual([{ scheduledTime: at, retryCount: 0, isRetry: false, during: null }]);
     expect(await inLab((s) => s.storage.getAlarm(), name)).toBeNull();
   });
 

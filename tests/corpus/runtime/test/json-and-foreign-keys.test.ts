@@ -1,6 +1,6 @@
 // JSON functions (json-functions) and foreign-key enforcement (foreign-keys).
 import { describe, expect, it } from "vitest";
-import { errorOf, inLab } from "./helpers";
+import { errorOf, fresh, inLab } from "./helpers";
 
 describe("json-functions", () => {
   it("[json-functions] json_extract, -> (JSON text) and ->> (SQL value) work", async () => {
@@ -106,11 +106,11 @@ describe("foreign-keys", () => {
     expect(out).toEqual({ n: 1, check: [] });
   });
 
-  it("[foreign-keys] PRAGMA foreign_keys = OFF is accepted but has no effect (each exec() already runs in a transaction)", async () => {
+  it("[foreign-keys] PRAGMA foreign_keys = OFF is ignored inside transactionSync() and after a write in the same request", async () => {
     const out = await inLab((s) => {
       const sql = s.storage.sql;
       schema(sql);
-      const outside = errorOf(() => {
+      const afterWrite = errorOf(() => {
         sql.exec("PRAGMA foreign_keys = OFF");
         sql.exec("INSERT INTO books VALUES (2, 43)");
       });
@@ -121,10 +121,32 @@ describe("foreign-keys", () => {
           sql.exec("INSERT INTO books VALUES (4, 45)");
         }),
       );
-      sql.exec("PRAGMA foreign_keys = ON");
-      return { outside, sameCall, inTx, still: sql.exec("PRAGMA foreign_keys").one() };
+      return { afterWrite, sameCall, inTx, still: sql.exec("PRAGMA foreign_keys").one() };
     });
     const fkError = "Error: FOREIGN KEY constraint failed: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_FOREIGNKEY)";
-    expect(out).toEqual({ outside: fkError, sameCall: fkError, inTx: fkError, still: { foreign_keys: 1 } });
+    expect(out).toEqual({ afterWrite: fkError, sameCall: fkError, inTx: fkError, still: { foreign_keys: 1 } });
+  });
+
+  it("[foreign-keys] PRAGMA foreign_keys = OFF takes effect before any write in a request and stays off for the instance", async () => {
+    const name = fresh("fkoff");
+    await inLab((s) => schema(s.storage.sql), name);
+    const off = await inLab((s) => {
+      s.storage.sql.exec("PRAGMA foreign_keys = OFF");
+      return s.storage.sql.exec("PRAGMA foreign_keys").one();
+    }, name);
+    const later = await inLab((s) => {
+      const read = s.storage.sql.exec("PRAGMA foreign_keys").one();
+      s.storage.sql.exec("INSERT INTO books VALUES (1, 999)");
+      return { read, orphans: s.storage.sql.exec("PRAGMA foreign_key_check").toArray().length };
+    }, name);
+    const back = await inLab((s) => {
+      s.storage.sql.exec("PRAGMA foreign_keys = ON");
+      return s.storage.sql.exec("PRAGMA foreign_keys").one();
+    }, name);
+    expect({ off, later, back }).toEqual({
+      off: { foreign_keys: 0 },
+      later: { read: { foreign_keys: 0 }, orphans: 1 },
+      back: { foreign_keys: 1 },
+    });
   });
 });
