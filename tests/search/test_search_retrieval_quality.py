@@ -1,0 +1,34 @@
+"""Retrieval quality guard: the benchmark's question sets, scored in-process against both baselines.
+
+Not a timing test: it fails when a change to the engine or the corpus makes answers harder to find."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("retrieval_bench", ROOT / "benchmarks" / "retrieval.py")
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+SETS = [p for p in (ROOT / "benchmarks" / "questions.yaml", ROOT / "benchmarks" / "questions_holdout.yaml") if p.exists()]
+
+
+@pytest.fixture(scope="module")
+def setup(real_engine):
+    texts = bench.section_texts(real_engine)
+    return real_engine, texts, bench.GrepBaseline(texts), bench.Fts5Baseline(real_engine)
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.stem)
+def test_do_expert_beats_both_baselines(setup, path):
+    engine, texts, grep, fts5 = setup
+    questions = bench.load_questions(path)
+    assert len(questions) >= 60
+    ours = bench.evaluate("do-expert", lambda q: [h.id for h in engine.search(q, limit=10).results], questions, texts)
+    g = bench.evaluate("grep", grep.rank, questions, texts)
+    f = bench.evaluate("fts5", fts5.rank, questions, texts)
+    assert ours["hit3"] >= 0.9, ours["misses"][:10]
+    assert ours["hit3"] > g["hit3"] and ours["hit3"] >= f["hit3"]
+    assert ours["mrr"] > g["mrr"] and ours["mrr"] > f["mrr"]
