@@ -22,6 +22,17 @@ export class WithAlarm extends DurableObject {
     kv.put("log", log);
     const fails = kv.get("fails") ?? 0;
     if (fails > 0) { kv.put("fails", fails - 1); throw new Error("fail on purpose"); }
+    const abortMode = kv.get("abortMode");
+    if (abortMode) {
+      kv.delete("abortMode");
+      await this.ctx.storage.sync();
+      this.ctx.abort("abort in alarm", abortMode === "noRetry" ? { retryAlarm: false } : undefined);
+    }
+  }
+  async abortNextRun(mode) {
+    this.ctx.storage.kv.put("abortMode", mode);
+    this.ctx.storage.kv.put("log", []);
+    await this.ctx.storage.setAlarm(Date.now() + 10);
   }
   async failNextRuns(times) {
     this.ctx.storage.kv.put("fails", times);
@@ -57,6 +68,7 @@ function worker(name: string, compatibilityDate: string, compatibilityFlags: str
 
 interface WithAlarmStub {
   failNextRuns(times: number): Promise<void>;
+  abortNextRun(mode: "retry" | "noRetry"): Promise<void>;
   log(): Promise<{ retryCount: number; isRetry: boolean; at: number }[] | undefined>;
   deleteAllKeepsAlarm(): Promise<{ alarmKept: boolean; kv: unknown }>;
 }
@@ -118,5 +130,26 @@ describe("alarms in plain workerd (Miniflare)", () => {
 
   it("[alarms] the delete_all_preserves_alarm flag keeps the old deleteAll() behaviour at a newer date", async () => {
     expect(await (await withAlarm("opt-out", "d")).deleteAllKeepsAlarm()).toEqual({ alarmKept: true, kv: null });
+  });
+
+  it("[alarms] ctx.abort() inside alarm() retries the alarm by default; { retryAlarm: false } prevents the retry", async () => {
+    await (await withAlarm("current", "abort-retry")).abortNextRun("retry");
+    await (await withAlarm("current", "abort-no-retry")).abortNextRun("noRetry");
+    // The aborted instance breaks stubs that were connected to it: take a new stub for every call.
+    const logOf = async (name: string) => {
+      try {
+        return await (await withAlarm("current", name)).log();
+      } catch {
+        return undefined;
+      }
+    };
+    let a: Awaited<ReturnType<WithAlarmStub["log"]>> = [];
+    for (let i = 0; i < 100 && (a?.length ?? 0) < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      a = await logOf("abort-retry");
+    }
+    const b = await logOf("abort-no-retry");
+    expect(a?.map((r) => r.isRetry)).toEqual([false, true]);
+    expect(b?.map((r) => r.isRetry)).toEqual([false]);
   });
 });

@@ -72,6 +72,48 @@ describe("alarms", () => {
   });
 });
 
+describe("alarms: retries inside the vitest plugin (real time)", () => {
+  async function waitForLog(name: string, n: number, ms: number): Promise<AlarmRecord[]> {
+    let log: AlarmRecord[] = [];
+    for (let waited = 0; waited < ms && log.length < n; waited += 100) {
+      await sleep(100);
+      log = (await inLab((s) => s.storage.kv.get("alarmLog") as AlarmRecord[] | undefined, name)) ?? [];
+    }
+    return log;
+  }
+
+  it("[testing] a real alarm that throws is retried by the runtime about 2 s later with retryCount: 1", async () => {
+    const name = fresh("retry");
+    await inLab(async (s) => {
+      s.storage.kv.put("failTimes", 1);
+      await s.storage.setAlarm(Date.now() + 20);
+    }, name);
+    const log = await waitForLog(name, 2, 8_000);
+    expect(log.map(({ retryCount, isRetry }) => ({ retryCount, isRetry }))).toEqual([
+      { retryCount: 0, isRetry: false },
+      { retryCount: 1, isRetry: true },
+    ]);
+  });
+
+  it("[alarms] setAlarm() inside a handler that then throws replaces the pending retry", async () => {
+    const name = fresh("replace");
+    await inLab(async (s) => {
+      s.storage.kv.put("failTimes", 1);
+      s.storage.kv.put("rearmInMs", 600_000);
+      await s.storage.setAlarm(Date.now() + 20);
+    }, name);
+    await waitForLog(name, 1, 5_000);
+    await sleep(3_000); // a retry would have run by now
+    const out = await inLab(async (s) => ({
+      runs: (s.storage.kv.get("alarmLog") as AlarmRecord[]).length,
+      rearmed: s.storage.kv.get("getAlarmAfterRearm"),
+      alarm: await s.storage.getAlarm(),
+    }), name);
+    expect(out.runs).toBe(1);
+    expect(out.alarm).toBe(out.rearmed);
+  });
+});
+
 describe("testing: runDurableObjectAlarm()", () => {
   it("[testing] runDurableObjectAlarm() returns false when no alarm is scheduled", async () => {
     expect(await runDurableObjectAlarm(lab(fresh("none")))).toBe(false);
