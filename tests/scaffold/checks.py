@@ -6,6 +6,8 @@ Run by hand:  python -m tests.scaffold.checks counter [exports|migrations]
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -64,6 +66,57 @@ def review_project(project: Path) -> list[str]:
     result = review_files(files)
     return [f"{f.severity} {f.rule} {f.path}:{f.line}:{f.column} {f.message}"
             for f in result.findings if f.severity in ("error", "warning")]
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def jsonc_to_toml(config: dict) -> str:
+    """The subset of wrangler config our templates use, as TOML (to test the toml patches)."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in config.items() if not k.startswith("$") and (not isinstance(v, (dict, list)) or
+             (isinstance(v, list) and all(not isinstance(x, dict) for x in v)))]
+    for b in config.get("durable_objects", {}).get("bindings", []):
+        lines += ["", "[[durable_objects.bindings]]"] + [f"{k} = {_toml_value(v)}" for k, v in b.items()]
+    for name, spec in config.get("exports", {}).items():
+        lines += ["", f"[exports.{name}]"] + [f"{k} = {_toml_value(v)}" for k, v in spec.items()]
+    for m in config.get("migrations", []):
+        lines += ["", "[[migrations]]"] + [f"{k} = {_toml_value(v)}" for k, v in m.items()]
+    return "\n".join(lines) + "\n"
+
+
+def add_class(project: Path, result, config_format: str) -> None:
+    """Apply a scaffold_class result to a generated project the way its next_steps say."""
+    import json5
+
+    from server.scaffold import write_files
+
+    write_files(project, result.files)
+    cls = result.files[0].path.removeprefix("src/").removesuffix(".ts")
+    class_name = re.search(r"export class (\w+)", result.files[0].content).group(1)
+    index = project / "src" / "index.ts"
+    index.write_text(index.read_text() + f'export {{ {class_name} }} from "./{cls}";\n')
+    jsonc = project / "wrangler.jsonc"
+    if config_format == "toml":
+        config = json5.loads(jsonc.read_text())
+        jsonc.unlink()
+        (project / "wrangler.toml").write_text(jsonc_to_toml(config) + "\n" + result.config_patch)
+        vc = project / "vitest.config.ts"
+        vc.write_text(vc.read_text().replace("./wrangler.jsonc", "./wrangler.toml"))
+        return
+    config = json5.loads(jsonc.read_text())
+    patch = json5.loads(result.config_patch)
+    config["durable_objects"]["bindings"] += patch["durable_objects"]["bindings"]
+    for key in ("exports",):
+        if key in patch:
+            config.setdefault(key, {}).update(patch[key])
+    if "migrations" in patch:
+        config.setdefault("migrations", []).extend(patch["migrations"])
+    jsonc.write_text(json.dumps(config, indent=2) + "\n")
 
 
 if __name__ == "__main__":
