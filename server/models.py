@@ -119,3 +119,31 @@ class RuleExplanation(BaseModel):
 
 # ---------------------------------------------------------------------------------------------------------------
 # list_templates / scaffold_project / scaffold_class  (owned by server.scaffold)
+
+
+class TemplateInfo(BaseModel):
+    id: str = Field(description="Template id; pass it to scaffold_project as `template`.")
+    summary: str = Field(description="What the generated project does and which Durable Object patterns it shows.")
+    features: list[str] = Field(description="Platform features the project uses and tests, e.g. 'alarms', 'websockets'.")
+
+
+class TemplateList(BaseModel):
+    templates: list[TemplateInfo]
+
+
+class GeneratedFile(BaseModel):
+    path: str = Field(description="POSIX path relative to the project root, e.g. 'src/index.ts'.")
+    content: str = Field(description="Full text of the file.")
+
+
+class ScaffoldProjectResult(BaseModel):
+    template: str = Field(description="The template id the project was generated from.")
+    files: list[GeneratedFile] = Field(description="Every file of the project; write them under a new folder.")
+    next_steps: list[str] = Field(description="Commands and edits to run after writing the files, in order.")
+
+
+class ScaffoldClassResult(BaseModel):
+    files: list[GeneratedFile] = Field(description="The class module and its test; write them into the project.")
+    config_patch: str = Field(description="Text to merge into the project's wrangler config (jsonc or toml, in the "
+                                          "project's style: exports or migrations).")
+    next_steps: list[str] = Field(description="Edits and commands to finish adding the class, in order.")
