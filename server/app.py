@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
@@ -23,6 +23,7 @@ from pydantic import Field
 from server import __version__
 from server.errors import DoExpertError
 from server.models import DocList, ReadResult, SearchResult
+from server.models import ScaffoldClassResult, ScaffoldProjectResult, TemplateList
 from server.search.engine import SearchEngine
 
 log = logging.getLogger("do_expert")
@@ -95,6 +96,69 @@ def list_docs() -> DocList:
     id or section id. For a specific question, search_docs is cheaper.
     """
     return call_core(lambda: engine().list_docs())
+
+
+# ------------------------------------------------------------------------------------------------------ scaffold tools
+@mcp.tool(title="List project templates", annotations=READ_ONLY)
+def list_templates() -> TemplateList:
+    """List the Durable Object project templates: id, what each shows, and the platform features it uses.
+
+    Use it when a developer wants to start a new Durable Object project, then call scaffold_project with the id
+    that fits the use case (counter, chat-room, booking, rate-limiter, multi-tenant, job-queue). To add one class
+    to an existing project, call scaffold_class instead.
+    """
+    from server.scaffold import list_templates as core_list_templates
+
+    return call_core(core_list_templates)
+
+
+@mcp.tool(title="Generate a Durable Object project", annotations=READ_ONLY)
+def scaffold_project(
+    name: Annotated[str, Field(description="Project and Worker name: lowercase letters, digits and '-', "
+                                           "1-63 characters, e.g. 'team-chat'.")],
+    template: Annotated[str, Field(description="Template id from list_templates, e.g. 'chat-room'.")],
+    config_style: Annotated[Literal["exports", "migrations"],
+                            Field(description="How wrangler.jsonc declares the classes: declarative 'exports' "
+                                              "(default, current) or legacy 'migrations' tags.")] = "exports",
+) -> ScaffoldProjectResult:
+    """Generate a complete SQLite-backed Durable Object project and return its files (nothing is written).
+
+    Every project has pinned package.json, wrangler.jsonc, tsconfig.json, src/ with schema migrations in a
+    _sql_schema_migrations table, and tests that run inside workerd with @cloudflare/vitest-plugin; each template
+    passes tsc, vitest and wrangler deploy --dry-run as generated. Next: write every file under a new folder named
+    after the project (paths are relative), then follow next_steps (npm install, npm test). Use review_code on
+    later changes.
+    """
+    from server.scaffold import scaffold_project as core_scaffold_project
+
+    return call_core(lambda: core_scaffold_project(name, template, config_style))
+
+
+@mcp.tool(title="Generate one Durable Object class", annotations=READ_ONLY)
+def scaffold_class(
+    class_name: Annotated[str, Field(description="PascalCase class name, e.g. 'ShoppingCart'.")],
+    features: Annotated[list[Literal["sql", "kv", "alarms", "websockets", "pitr"]],
+                        Field(max_length=10, description="Features to include: sql (tables and migrations), kv "
+                                                         "(synchronous KV), alarms (scheduled tasks; adds sql), "
+                                                         "websockets (hibernatable), pitr (point-in-time recovery).")],
+    binding: Annotated[str | None, Field(description="Binding name in UPPER_SNAKE_CASE; default derived from "
+                                                     "the class name (ShoppingCart -> SHOPPING_CART).")] = None,
+    config_format: Annotated[Literal["jsonc", "toml"],
+                             Field(description="The project's wrangler config format.")] = "jsonc",
+    config_style: Annotated[Literal["exports", "migrations"],
+                            Field(description="Whether the project's config declares classes with 'exports' or "
+                                              "'migrations' tags; the patch follows it.")] = "exports",
+) -> ScaffoldClassResult:
+    """Generate one SQLite-backed Durable Object class for an existing project: the class file, its vitest test,
+    and a wrangler config patch in the project's own format and style. Nothing is written.
+
+    Look at the project's wrangler config first to pick config_format and config_style. Next: write the files,
+    export the class from the Worker's main module, merge config_patch into the config, run the tests, then call
+    review_code on the new class together with the updated config.
+    """
+    from server.scaffold import scaffold_class as core_scaffold_class
+
+    return call_core(lambda: core_scaffold_class(class_name, list(features), binding, config_format, config_style))
 
 
 # --------------------------------------------------------------------------------------------------------- resources

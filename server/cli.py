@@ -4,6 +4,8 @@
     do-expert search QUERY [--limit N] [--topic T] [--json]
     do-expert read ID... [--json]
     do-expert index build|status [--json]
+    do-expert new NAME --template T [--dir D] [--config-style exports|migrations] [--force] [--json]
+    do-expert templates [--json]
 
 Results go to stdout; logs and errors to stderr. Exit codes: 0 success, 1 findings (review), 2 bad input or a core
 error, 130 interrupted.
@@ -89,6 +91,38 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from server.scaffold import scaffold_project, write_files
+
+    # Render first: a bad name, template or style fails before anything touches the disk.
+    result = scaffold_project(args.name, args.template, args.config_style)
+    target = Path(args.dir) if args.dir else Path.cwd() / args.name
+    written = write_files(target, result.files, force=args.force)
+    if args.json:
+        _print_json({"target": str(target.resolve()), "template": result.template,
+                     "files": [f.path for f in result.files], "next_steps": result.next_steps})
+        return 0
+    print(f"Created {target} from the {result.template!r} template ({len(written)} files).")
+    print(f"Next:\n  cd {target}\n  npm install\n  npm test            # vitest inside workerd\n"
+          f"  npx wrangler dev    # local server")
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from server.scaffold import list_templates
+
+    result = list_templates()
+    if args.json:
+        _print_json(result)
+        return 0
+    for t in result.templates:
+        print(f"{t.id:14} {t.summary}\n{'':14} features: {', '.join(t.features)}")
+    print("\nCreate one with: do-expert new NAME --template ID")
+    return 0
+
+
 # --------------------------------------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="do-expert", description="Cloudflare Durable Objects expert: "
@@ -121,6 +155,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index)
 
     # review and scaffold subcommands follow, one block each
+
+    p = sub.add_parser("new", help="create a Durable Object project from a template")
+    p.add_argument("name", help="project and Worker name: lowercase letters, digits and '-'")
+    p.add_argument("--template", "-t", required=True, help="template id (see: do-expert templates)")
+    p.add_argument("--dir", help="folder to write into (default: ./NAME)")
+    p.add_argument("--config-style", choices=["exports", "migrations"], default="exports",
+                   help="declare classes with exports (default) or migrations tags")
+    p.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("templates", help="list the project templates")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_templates)
     return parser
 
 

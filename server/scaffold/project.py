@@ -28,7 +28,7 @@ def _template_id(template: object) -> str:
         return template
     shown = names._show(template) if isinstance(template, str) else type(template).__name__
     raise NotFoundError(f"unknown template {shown}",
-                        hint=f"Available templates: {', '.join(ids)}. list_templates describes each.")
+                        hint=f"Available templates: {', '.join(ids)}. list_templates (CLI: do-expert templates) describes each.")
 
 
 def project_variables(name: str, template: str, config_style: str) -> dict[str, Any]:
