@@ -64,3 +64,21 @@ def test_explain_unknown_rule_is_not_found():
     with pytest.raises(NotFoundError) as exc:
         explain_rule("do-sql-interpolaton")
     assert "list_rules" in exc.value.hint
+
+
+def test_rule_docs_resolve_to_reference_sections():
+    """Every docs id names a reference document or one of its sections (what read_docs accepts)."""
+    from pathlib import Path
+
+    refs = Path(__file__).resolve().parents[2] / "references"
+    if not any(refs.glob("*.md")):
+        pytest.skip("references/ is empty")
+    from server.search.corpus import parse_document
+
+    known: set[str] = set()
+    for path in refs.glob("*.md"):
+        doc = parse_document(path)
+        known.add(doc.id)
+        known.update(s.id for s in doc.sections)
+    missing = sorted({f"{r.id}: {d}" for r in RULES.values() for d in r.docs if d not in known})
+    assert not missing, "rule docs that do not resolve:\n" + "\n".join(missing)

@@ -54,6 +54,6 @@ RULE = Rule(
          '  async poll(): Promise<number> {\n    return 0;\n  }\n}',
     fix="Re-arm only while work remains (check a queue or schedule table first), and stop when it is empty; in the "
         "constructor, check `await ctx.storage.getAlarm()` before setting one.",
-    docs=("alarms", "rules"),
+    docs=("alarms#reschedule-only-while-work-remains", "alarms#arm-an-alarm-from-the-constructor-safely", "rules#reschedule-only-while-work-remains-and-always-with-a-delay"),
     check=check,
 )

@@ -45,6 +45,6 @@ RULE = Rule(
          '    this.ctx.storage.put(from, a - amount);\n    this.ctx.storage.put(to, b + amount);\n  }\n}',
     fix="Issue related writes back to back without awaiting them (the output gate still holds the response until "
         "they are durable), or group them in `ctx.storage.transactionSync(() => ...)`.",
-    docs=("concurrency", "sqlite-storage", "rules"),
+    docs=("rules#dont-await-between-related-writes", "concurrency#how-await-breaks-coalescing", "sqlite-storage#transactionsync"),
     check=check,
 )

@@ -38,6 +38,6 @@ RULE = Rule(
          '    this.ctx.storage.kv.put("config", await res.json());\n  }\n}',
     fix="Move the fetch/RPC/binding call out of blockConcurrencyWhile (do it lazily in a method or an alarm) and "
         "keep only local storage work inside the callback.",
-    docs=("rules", "concurrency", "lifecycle-and-config"),
+    docs=("rules#use-blockconcurrencywhile-sparingly-and-never-across-fetch", "concurrency#timeout-30-seconds-then-reset"),
     check=check,
 )

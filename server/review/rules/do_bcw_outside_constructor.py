@@ -42,6 +42,6 @@ RULE = Rule(
          '    await this.ctx.storage.put("n", n);\n    return n;\n  }\n}',
     fix="Remove the blockConcurrencyWhile wrapper and rely on input/output gates, or use transactionSync() for a "
         "multi-statement atomic update. Keep blockConcurrencyWhile for one-time initialization in the constructor.",
-    docs=("rules", "concurrency"),
+    docs=("rules#use-blockconcurrencywhile-sparingly-and-never-across-fetch", "concurrency#cost-about-200-requests-per-second-at-5-ms"),
     check=check,
 )

@@ -32,7 +32,7 @@ RULE = Rule(
          '  "exports": { "Counter": { "type": "durable-object", "storage": "sqlite" } }\n}',
     fix="Declare the class: `\"exports\": {\"Counter\": {\"type\": \"durable-object\", \"storage\": \"sqlite\"}}`, or in a "
         "project on migrations add `{\"tag\": \"vN\", \"new_sqlite_classes\": [\"Counter\"]}`.",
-    docs=("lifecycle-and-config",),
+    docs=("lifecycle-and-config#declaring-classes-exports-or-migrations", "lifecycle-and-config#create-a-class-with-exports", "lifecycle-and-config#migration-directives"),
     check=check,
     example_path="wrangler.jsonc",
     example_files={"src/index.ts": 'import { DurableObject } from "cloudflare:workers";\n\nexport class Counter extends DurableObject {}\n\n'

@@ -88,7 +88,7 @@ RULE = Rule(
          'export default {\n  async fetch() {\n    return new Response("ok");\n  },\n};',
     fix="Export the class from the main module: `export class Counter extends DurableObject {}` or "
         "`export { Counter } from \"./counter\"`.",
-    docs=("lifecycle-and-config", "rules"),
+    docs=("lifecycle-and-config#declaring-classes-exports-or-migrations", "workers"),
     check=check,
     example_files={"wrangler.jsonc": '{\n  "name": "counter",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-09-01",\n'
                    '  "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },\n'

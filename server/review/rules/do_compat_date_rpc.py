@@ -33,7 +33,7 @@ RULE = Rule(
          '    return env.COUNTER.getByName(user).fetch(req);\n  },\n};',
     fix="Set compatibility_date to 2024-04-03 or later (prefer a current date) in the wrangler config, or add "
         "\"rpc\" to compatibility_flags.",
-    docs=("lifecycle-and-config", "namespace-and-stubs", "service-bindings"),
+    docs=("lifecycle-and-config#compatibility-dates-that-change-durable-object-behaviour", "rules#use-rpc-methods-instead-of-fetch-routing"),
     check=check,
     example_files={"wrangler.jsonc": '{\n  "name": "counter",\n  "main": "src/index.ts",\n  "compatibility_date": "2024-01-15",\n'
                    '  "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter", "script_name": "counter-do" }] }\n}\n'},

@@ -32,7 +32,7 @@ RULE = Rule(
          '  async alarm() {\n    await this.end();\n  }\n}',
     fix="Call `await ctx.storage.deleteAlarm()` next to `deleteAll()`, or move the compatibility_date to "
         "2026-02-24 or later (or add the `delete_all_deletes_alarm` flag).",
-    docs=("alarms", "sqlite-storage", "lifecycle-and-config"),
+    docs=("alarms#deleteall-and-the-alarm", "sqlite-storage#deleteall-and-alarms-compatibility-date-2026-02-24"),
     check=check,
     example_files={"wrangler.jsonc": '{\n  "name": "sessions",\n  "main": "src/index.ts",\n  "compatibility_date": "2025-09-01",\n'
                    '  "durable_objects": { "bindings": [{ "name": "SESSION", "class_name": "Session" }] },\n'

@@ -37,6 +37,6 @@ RULE = Rule(
          '    return env.COUNTER.getByName(room).fetch(req);\n  },\n};',
     fix="Derive the name from the unit of coordination (room, user, tenant, document), e.g. `getByName(roomId)`. "
         "A deliberate low-rate coordinator may keep a constant name: suppress with `// do-expert-ignore do-global-singleton`.",
-    docs=("rules", "namespace-and-stubs", "limits"),
+    docs=("rules#dont-route-all-traffic-through-a-global-singleton", "namespace-and-stubs#sharding-names-across-several-objects", "limits#throughput-per-object"),
     check=check,
 )

@@ -38,6 +38,6 @@ RULE = Rule(
     good='export class Cart extends DurableObject {\n  async items(after?: string) {\n'
          '    return [...(await this.ctx.storage.list({ prefix: "item:", startAfter: after, limit: 100 })).values()];\n  }\n}',
     fix="Pass `{ prefix, limit }` (and page with `startAfter`), or keep the data in a SQL table and query with LIMIT.",
-    docs=("sqlite-storage", "limits"),
+    docs=("sqlite-storage#kvlist-options", "sqlite-storage#asynchronous-kv-api", "limits"),
     check=check,
 )

@@ -38,6 +38,6 @@ RULE = Rule(
          '    this.ctx.storage.kv.put("n", n);\n    return n;\n  }\n\n  async get() {\n    return this.ctx.storage.kv.get<number>("n") ?? 0;\n  }\n}',
     fix="Expose public methods on the class and call them on the stub (`await env.COUNTER.getByName(id).increment()`); "
         "keep fetch() for WebSocket upgrades.",
-    docs=("rules", "namespace-and-stubs", "service-bindings"),
+    docs=("rules#use-rpc-methods-instead-of-fetch-routing", "websockets#a-fetch-that-only-upgrades-the-websocket"),
     check=check,
 )

@@ -52,6 +52,6 @@ RULE = Rule(
          '    this.ctx.storage.kv.put("count", n);\n    return n;\n  }\n}',
     fix="Write the value to storage (SQL or KV) whenever it changes and read it from storage (optionally caching "
         "it in the field after loading).",
-    docs=("rules", "lifecycle-and-config", "sqlite-storage"),
+    docs=("rules#keep-durable-state-in-storage-not-in-class-fields-or-globals", "lifecycle-and-config#object-lifecycle-constructor-hibernation-eviction-shutdown"),
     check=check,
 )

@@ -105,7 +105,7 @@ RULE = Rule(
          '    { "tag": "v1", "new_sqlite_classes": ["Room"] }\n  ]\n}',
     fix="Never edit or reorder applied migrations: append a new entry with a new tag. Create a class once, rename "
         "or delete only classes that exist, and remove a binding before deleting its class.",
-    docs=("lifecycle-and-config",),
+    docs=("lifecycle-and-config#legacy-migrations-array", "lifecycle-and-config#migration-directives"),
     check=check,
     example_path="wrangler.jsonc",
     example_files={"src/index.ts": 'import { DurableObject } from "cloudflare:workers";\n\nexport class Room extends DurableObject {}\n\n'

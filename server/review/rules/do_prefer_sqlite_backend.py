@@ -33,7 +33,7 @@ RULE = Rule(
          '  "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }]\n}',
     fix="For a class that was never deployed, use `new_sqlite_classes` (or exports `storage: \"sqlite\"`). A deployed "
         "KV-backed class cannot be converted; create a new SQLite class and move the data.",
-    docs=("lifecycle-and-config", "sqlite-storage", "rules"),
+    docs=("rules#prefer-the-sqlite-storage-backend", "lifecycle-and-config#kv-backed-vs-sqlite-backed-classes", "lifecycle-and-config#why-a-class-cannot-move-from-kv-backed-to-sqlite"),
     check=check,
     example_path="wrangler.jsonc",
     example_files={"src/index.ts": 'import { DurableObject } from "cloudflare:workers";\n\nexport class Counter extends DurableObject {\n'

@@ -71,6 +71,6 @@ RULE = Rule(
          '    const used = (await this.ctx.storage.get<number>("used")) ?? 0;\n    await this.ctx.storage.put("used", used + cost);\n  }\n}',
     fix="Re-read the value after the external I/O (or do the I/O first), or use an atomic SQL update such as "
         "`UPDATE t SET used = used + ?`, or check a version number before writing.",
-    docs=("concurrency", "rules"),
+    docs=("concurrency#race-conditions-across-non-storage-io", "rules#guard-state-across-fetch-and-other-non-storage-io"),
     check=check,
 )

@@ -29,6 +29,6 @@ RULE = Rule(
     good='export class Reminder extends DurableObject {\n  async schedule(at: number) {\n    await this.ctx.storage.setAlarm(at);\n  }\n\n'
          '  async alarm() {\n    this.ctx.storage.kv.put("fired", Date.now());\n  }\n}',
     fix="Add an `async alarm(info?: AlarmInvocationInfo)` method to the class that does the scheduled work.",
-    docs=("alarms",),
+    docs=("alarms#setalarm-without-an-alarm-handler-throws", "alarms"),
     check=check,
 )

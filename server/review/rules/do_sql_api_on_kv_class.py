@@ -45,7 +45,7 @@ RULE = Rule(
          '  async get() {\n    return (await this.ctx.storage.get<number>("n")) ?? 0;\n  }\n}',
     fix="If the class was never deployed, create it with `new_sqlite_classes` (or exports `storage: \"sqlite\"`). If "
         "it was, keep to the async KV API, or create a new SQLite-backed class and migrate the data.",
-    docs=("sqlite-storage", "lifecycle-and-config"),
+    docs=("errors#sql-api-on-a-kv-backed-class", "sqlite-storage#which-storage-apis-a-sqlite-backed-class-has", "lifecycle-and-config#kv-backed-vs-sqlite-backed-classes"),
     check=check,
     example_files={"wrangler.jsonc": '{\n  "name": "counter",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-09-01",\n'
                    '  "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },\n'

@@ -41,6 +41,6 @@ RULE = Rule(
     good='export class Notes extends DurableObject {\n  add(id: string, body: string) {\n'
          '    this.ctx.storage.sql.exec("INSERT INTO notes (id, body) VALUES (?, ?)", id, body);\n  }\n}',
     fix="Pass each binding as its own argument, or spread an array: `sql.exec(q, ...values)`.",
-    docs=("sqlite-storage",),
+    docs=("sqlite-storage#sqlexec-and-bindings",),
     check=check,
 )

@@ -48,6 +48,6 @@ RULE = Rule(
          '    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, body TEXT)");\n  }\n}',
     fix="Add IF NOT EXISTS, or run schema changes through a migration table (`_sql_schema_migrations`) so each "
         "runs once.",
-    docs=("sql-statements", "rules", "sqlite-storage"),
+    docs=("sql-statements#create-table-if-not-exists-and-idempotent-ddl", "sql-statements#schema-versioning-with-a-_sql_schema_migrations-table"),
     check=check,
 )

@@ -93,6 +93,6 @@ RULE = Rule(
          '    return this.ctx.storage.sql.exec("SELECT * FROM users WHERE email = ?", email).toArray();\n  }\n}',
     fix="Put `?` in the SQL text and pass the values as extra arguments: `sql.exec(\"... WHERE id = ?\", id)`. "
         "For IN lists, build only the placeholders: `ids.map(() => \"?\").join(\",\")` and spread `...ids`.",
-    docs=("sqlite-storage", "sql-statements"),
+    docs=("sqlite-storage#sqlexec-and-bindings", "sql-statements"),
     check=check,
 )

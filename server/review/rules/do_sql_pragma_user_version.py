@@ -36,6 +36,6 @@ RULE = Rule(
          '    return this.ctx.storage.sql.exec("SELECT COALESCE(MAX(id), 0) AS v FROM _sql_schema_migrations").one().v as number;\n  }\n}',
     fix="Track applied migrations in a table, e.g. `_sql_schema_migrations(id INTEGER PRIMARY KEY, applied_at)`, "
         "and run the missing ones in the constructor.",
-    docs=("sql-statements", "rules", "sqlite-storage"),
+    docs=("sql-statements#why-pragma-user_version-is-not-supported", "sql-statements#schema-versioning-with-a-_sql_schema_migrations-table"),
     check=check,
 )

@@ -39,6 +39,6 @@ RULE = Rule(
          '      sql.exec("UPDATE acct SET bal = bal + ? WHERE id = ?", n, b);\n    });\n  }\n}',
     fix="Wrap the statements in `ctx.storage.transactionSync(() => { ... })` (synchronous) or "
         "`await ctx.storage.transaction(async () => { ... })`; throw to roll back.",
-    docs=("sqlite-storage", "sql-statements", "errors"),
+    docs=("sql-statements#begin-commit-rollback-and-savepoint-are-rejected", "sqlite-storage#transactionsync", "errors#begin-transaction-rejected"),
     check=check,
 )

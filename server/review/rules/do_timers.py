@@ -40,6 +40,6 @@ RULE = Rule(
          '  async alarm() {\n    this.ctx.storage.kv.put("due", true);\n  }\n}',
     fix="Schedule the work with `ctx.storage.setAlarm(time)` and do it in `alarm()`; keep a schedule table when "
         "there is more than one due time.",
-    docs=("alarms", "lifecycle-and-config", "websockets"),
+    docs=("rules#dont-use-settimeout-or-setinterval-for-scheduling", "websockets#what-prevents-hibernation", "alarms"),
     check=check,
 )

@@ -35,6 +35,6 @@ RULE = Rule(
          '      this.ctx.storage.sql.exec("UPDATE items SET folder = ? WHERE id = ?", to, id);\n      this.ctx.storage.kv.put("last", id);\n    });\n  }\n}',
     fix="Make the callback synchronous and use only synchronous storage calls in it (sql.exec, storage.kv). For "
         "work that must await, use `await ctx.storage.transaction(async () => ...)`.",
-    docs=("sqlite-storage", "concurrency"),
+    docs=("sqlite-storage#why-transactionsync-must-not-get-an-async-callback", "sqlite-storage#transactionsync"),
     check=check,
 )

@@ -32,6 +32,6 @@ RULE = Rule(
          '    const n = await stub.increment();\n    return new Response(String(n));\n  },\n};',
     fix="`await` the call, or pass it to `ctx.waitUntil(...)` when it must finish after the response; use `void` "
         "only when losing errors is acceptable.",
-    docs=("rules", "namespace-and-stubs", "errors"),
+    docs=("rules#always-await-rpc-calls", "errors"),
     check=check,
 )

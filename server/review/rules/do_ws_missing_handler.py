@@ -29,6 +29,6 @@ RULE = Rule(
          '    this.ctx.acceptWebSocket(server);\n    return new Response(null, { status: 101, webSocket: client });\n  }\n\n'
          '  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {\n    ws.send(typeof message === "string" ? message : "binary");\n  }\n}',
     fix="Add `async webSocketMessage(ws, message)` (and usually webSocketClose/webSocketError) to the class.",
-    docs=("websockets",),
+    docs=("websockets#handler-methods-websocketmessage-websocketclose-websocketerror",),
     check=check,
 )

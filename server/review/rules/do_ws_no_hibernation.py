@@ -42,6 +42,6 @@ RULE = Rule(
          '  async webSocketClose(ws: WebSocket, code: number, reason: string) {\n    ws.close(code, reason);\n  }\n}',
     fix="Call `this.ctx.acceptWebSocket(server)` and move the listeners into `webSocketMessage`, `webSocketClose` "
         "and `webSocketError` methods.",
-    docs=("websockets", "lifecycle-and-config"),
+    docs=("websockets#use-the-hibernation-api-ctxacceptwebsocket-not-wsaccept", "websockets#what-prevents-hibernation"),
     check=check,
 )

@@ -54,6 +54,6 @@ RULE = Rule(
          '    ws.send(`${name}: ${msg}`);\n  }\n}',
     fix="Store per-connection data with `ws.serializeAttachment(value)` (up to 16 KiB) and read it with "
         "`ws.deserializeAttachment()`, or rebuild the map from `ctx.getWebSockets()` in the constructor.",
-    docs=("websockets",),
+    docs=("websockets#per-connection-state-serializeattachment-and-deserializeattachment", "websockets#the-constructor-runs-again-on-every-wake"),
     check=check,
 )
