@@ -45,6 +45,31 @@ describe("json-functions", () => {
     expect(err).toBe("Error: malformed JSON: SQLITE_ERROR");
   });
 
+  it("[json-functions] a path not starting with $ throws 'bad JSON path'; json_error_position() is not authorized", async () => {
+    const out = await inLab((s) => [
+      errorOf(() => s.storage.sql.exec("SELECT json_extract('{}', 'a')")),
+      errorOf(() => s.storage.sql.exec("SELECT json_error_position('{')")),
+    ]);
+    expect(out[0]).toBe("Error: bad JSON path: 'a': SQLITE_ERROR");
+    expect(out[1]).toMatch(/^Error: not authorized to use function: json_error_position/);
+  });
+
+  it("[json-functions] JS numbers bind as REAL: json_object('n', ?) with 5 gives {\"n\":5.0}; CAST(? AS INTEGER) gives 5", async () => {
+    const row = await inLab((s) =>
+      s.storage.sql.exec("SELECT typeof(?1) AS t, json_object('n', ?1) AS j, json_object('n', CAST(?1 AS INTEGER)) AS i", 5).one(),
+    );
+    expect(row).toEqual({ t: "real", j: '{"n":5.0}', i: '{"n":5}' });
+  });
+
+  it("[json-functions] JSON5 input is accepted by json(); json_valid() needs flags for it; json_quote() makes a JSON string", async () => {
+    const row = await inLab((s) =>
+      s.storage.sql
+        .exec("SELECT json('{a:1, /*c*/ b:[1,2,],}') AS j, json_valid('{a:1}') AS strict, json_valid('{a:1}', 2) AS five, json_quote('[1, 2]') AS q")
+        .one(),
+    );
+    expect(row).toEqual({ j: '{"a":1,"b":[1,2]}', strict: 0, five: 1, q: '"[1, 2]"' });
+  });
+
   it("[json-functions] an index on a JSON expression (generated column) is used", async () => {
     const plan = await inLab((s) => {
       const sql = s.storage.sql;
