@@ -245,3 +245,39 @@ def test_sarif_security_severity_for_injection():
 def test_text_output():
     out = format_text(review_files([("a.ts", SINGLETON)]))
     assert out.startswith("a.ts:1:") and "do-global-singleton" in out and "not clean" in out
+
+
+# -- robustness: truncated and mangled real code never crashes a rule ------------------------------------------------
+
+def test_truncated_fixtures_never_break_a_rule(caplog):
+    """Every fixture cut at many points (half-typed code, as an agent sends mid-edit) reviews without a rule
+    raising: the engine would swallow such an exception, so assert on its error log instead."""
+    import logging
+    from pathlib import Path
+
+    root = Path(__file__).parent
+    texts = [p.read_text(errors="replace") for p in sorted(root.glob("fixtures/**/*.ts")) + sorted(root.glob("clean/**/*.ts"))]
+    configs = [p.read_text(errors="replace") for p in sorted(root.glob("fixtures/**/wrangler.*"))]
+    caplog.set_level(logging.ERROR, logger="server.review.engine")
+    for text in texts:
+        for cut in range(1, 9):
+            part = text[: len(text) * cut // 9]
+            review_files([("src/index.ts", part), ("wrangler.jsonc", configs[cut % len(configs)][: len(part) % 400])])
+            review_files([("src/index.ts", part[::-1][:2000])])
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.records[0].getMessage()
+
+
+def test_a_crashing_rule_costs_only_that_rule(monkeypatch, caplog):
+    import dataclasses
+    import logging
+
+    from server.review import rules as registry
+
+    def boom(ctx):
+        raise RuntimeError("bug in a rule")
+
+    monkeypatch.setitem(registry.RULES, "do-timers", dataclasses.replace(registry.RULES["do-timers"], check=boom))
+    caplog.set_level(logging.ERROR, logger="server.review.engine")
+    res = review_files([("a.ts", SINGLETON)])
+    assert rules_of(res) == ["do-global-singleton"]
+    assert any("do-timers" in r.getMessage() for r in caplog.records)
