@@ -14,7 +14,28 @@ from .. import __version__
 from ..models import ReviewResult
 from .rules import RULES
 
-HELP_BASE = "https://github.com/do-expert/do-expert/blob/main/docs/rules.md#"
+# helpUri: the Cloudflare page behind the rule's first reference doc (the same primary source the reference cites);
+# the rule's own explanation, fix and examples travel inside the SARIF ``help`` text.
+_CF = "https://developers.cloudflare.com/"
+DOC_URLS = {
+    "alarms": _CF + "durable-objects/api/alarms/",
+    "concurrency": _CF + "durable-objects/best-practices/rules-of-durable-objects/",
+    "errors": _CF + "durable-objects/best-practices/error-handling/",
+    "lifecycle-and-config": _CF + "durable-objects/reference/durable-objects-migrations/",
+    "limits": _CF + "durable-objects/platform/limits/",
+    "namespace-and-stubs": _CF + "durable-objects/api/namespace/",
+    "rules": _CF + "durable-objects/best-practices/rules-of-durable-objects/",
+    "service-bindings": _CF + "workers/runtime-apis/rpc/",
+    "sql-statements": _CF + "durable-objects/api/sqlite-storage-api/",
+    "sqlite-storage": _CF + "durable-objects/api/sqlite-storage-api/",
+    "websockets": _CF + "durable-objects/best-practices/websockets/",
+    "workers": _CF + "workers/wrangler/configuration/",
+}
+
+
+def help_uri(rule_id: str) -> str:
+    docs = RULES[rule_id].docs
+    return DOC_URLS.get(docs[0].split("#")[0] if docs else "", _CF + "durable-objects/")
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _SECURITY = {"do-sql-interpolation": "8.0"}
 
@@ -49,7 +70,7 @@ def to_sarif(result: ReviewResult, texts: dict[str, str] | None = None) -> dict:
             "fullDescription": {"text": r.why},
             "help": {"text": f"{r.why}\n\nFix: {r.fix}",
                      "markdown": f"{r.why}\n\n**Fix:** {r.fix}\n\nBad:\n```ts\n{r.bad}\n```\nGood:\n```ts\n{r.good}\n```"},
-            "helpUri": HELP_BASE + rid,
+            "helpUri": help_uri(rid),
             "defaultConfiguration": {"level": _LEVEL[r.severity]},
             "properties": props,
         })
