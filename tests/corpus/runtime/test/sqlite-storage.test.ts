@@ -213,12 +213,40 @@ describe("sqlite-storage: transactions", () => {
     expect(v).toBe(5);
   });
 
-  it("[sqlite-storage] an async callback is NOT rejected by transactionSync(): it returns the pending Promise (the callback must be synchronous)", async () => {
-    const out = await inLab((s) => {
-      const r = s.storage.transactionSync((async () => 1) as unknown as () => number);
-      return { isPromise: (r as unknown) instanceof Promise };
+  it("[sqlite-storage] an async callback to transactionSync() is not rejected: it returns a Promise, writes after the await are kept and a late throw rolls nothing back", async () => {
+    const out = await inLab(async (s) => {
+      const sql = s.storage.sql;
+      sql.exec("CREATE TABLE q(v)");
+      const p = s.storage.transactionSync((async () => {
+        sql.exec("INSERT INTO q VALUES (1)");
+        await new Promise((r) => setTimeout(r, 10));
+        sql.exec("INSERT INTO q VALUES (2)");
+        throw new Error("too late");
+      }) as unknown as () => number) as unknown as Promise<unknown>;
+      const isPromise = p instanceof Promise;
+      let err = "no error";
+      try {
+        await p;
+      } catch (e) {
+        err = (e as Error).message;
+      }
+      return { isPromise, err, rows: sql.exec("SELECT v FROM q ORDER BY v").toArray() };
     });
-    expect(out.isPromise).toBe(true);
+    expect(out).toEqual({ isPromise: true, err: "too late", rows: [{ v: 1 }, { v: 2 }] });
+  });
+
+  it("[sqlite-storage] a cursor has no snapshot isolation: rows written after it was opened show up when it is read later", async () => {
+    const out = await inLab(async (s) => {
+      const sql = s.storage.sql;
+      sql.exec("CREATE TABLE c(v)");
+      sql.exec("INSERT INTO c VALUES (1), (2)");
+      const cursor = sql.exec<{ v: number }>("SELECT v FROM c");
+      const first = cursor.next().value;
+      await s.storage.sync();
+      sql.exec("INSERT INTO c VALUES (3)");
+      return { first, rest: cursor.toArray() };
+    });
+    expect(out).toEqual({ first: { v: 1 }, rest: [{ v: 2 }, { v: 3 }] });
   });
 
   it("[sqlite-storage] transaction() on SQLite: sql.exec inside joins it and a throw rolls it back", async () => {
@@ -276,6 +304,19 @@ describe("sqlite-storage: size and reserved names", () => {
     expect(out.after).toBeGreaterThan(out.before + 150_000);
   });
 
+  it("[sqlite-storage] deleting rows lowers databaseSize at once (freed pages are not counted)", async () => {
+    const out = await inLab((s) => {
+      const sql = s.storage.sql;
+      sql.exec("CREATE TABLE t(v TEXT)");
+      for (let i = 0; i < 1000; i++) sql.exec("INSERT INTO t VALUES (?)", "x".repeat(800));
+      const full = sql.databaseSize;
+      sql.exec("DELETE FROM t");
+      return { full, emptied: sql.databaseSize };
+    });
+    expect(out.full).toBeGreaterThan(800_000);
+    expect(out.emptied).toBeLessThan(20_000);
+  });
+
   it("[sqlite-storage] table names starting with _cf_ are reserved (not authorized, any case)", async () => {
     const errs = await inLab((s) => [
       errorOf(() => s.storage.sql.exec("CREATE TABLE _cf_mine(a)")),
@@ -284,13 +325,15 @@ describe("sqlite-storage: size and reserved names", () => {
     expect(errs).toEqual(["Error: not authorized: SQLITE_AUTH", "Error: not authorized: SQLITE_AUTH"]);
   });
 
-  it("[sqlite-storage] KV data lives in the hidden table _cf_KV: listed by PRAGMA table_list, unreadable from SQL", async () => {
+  it("[sqlite-storage] KV data lives in the hidden table _cf_KV: listed by PRAGMA table_list and sqlite_master, unreadable from SQL", async () => {
     const out = await inLab((s) => {
       s.storage.kv.put("k", 1);
       const tables = s.storage.sql.exec<{ name: string }>("PRAGMA table_list").toArray().map((r) => r.name);
-      return { tables, err: errorOf(() => s.storage.sql.exec("SELECT * FROM _cf_KV")) };
+      const master = s.storage.sql.exec("SELECT name, type FROM sqlite_master").toArray();
+      return { tables, master, err: errorOf(() => s.storage.sql.exec("SELECT * FROM _cf_KV")) };
     });
     expect(out.tables).toContain("_cf_KV");
+    expect(out.master).toEqual([{ name: "_cf_KV", type: "table" }]);
     expect(out.err).toBe("Error: access to _cf_KV.key is prohibited: SQLITE_AUTH");
   });
 
