@@ -16,12 +16,12 @@ from server.models import GeneratedFile
 
 
 def _safe_relative(path: str) -> PurePosixPath:
-    rel = PurePosixPath(path)
-    if (not path or "\\" in path or "\x00" in path or rel.is_absolute()
-            or any(part in ("", ".", "..") for part in rel.parts)):
+    # Split the raw string: PurePosixPath would quietly normalise "a//b" and "a/./b" away.
+    raw_parts = path.split("/") if isinstance(path, str) else [""]
+    if not path or "\\" in path or "\x00" in path or any(part in ("", ".", "..") for part in raw_parts):
         raise ScaffoldError(f"refusing unsafe generated path {path[:80]!r}",
                             hint="Generated paths must be relative, without '..' or backslashes.")
-    return rel
+    return PurePosixPath(path)
 
 
 def plan(target: Path, files: Iterable[GeneratedFile], force: bool = False) -> list[tuple[Path, str]]:
