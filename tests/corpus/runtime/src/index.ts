@@ -103,6 +103,13 @@ export class ChatRoom extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
+  /** Tries to hand a WebSocket back over RPC (not possible: WebSockets cannot be serialized). */
+  upgradeOverRpc(): Response {
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
   async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const attachment = ws.deserializeAttachment() as { user: string | null } | null;
     const kv = this.ctx.storage.kv;
@@ -119,7 +126,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   async webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): Promise<void> {
     const kv = this.ctx.storage.kv;
-    kv.put("closed", { code, reason, wasClean });
+    kv.put("closed", { code, reason, wasClean, readyState: ws.readyState });
     if (kv.get("reciprocateClose")) {
       ws.close(code, `server:${reason}`);
     }

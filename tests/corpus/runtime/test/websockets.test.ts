@@ -100,7 +100,7 @@ describe("websockets: hibernation API", () => {
     expect(out).toEqual({ none: null, set: 5_000, cleared: null });
   });
 
-  it("[websockets] webSocketClose() receives the client's code and reason; the socket leaves getWebSockets()", async () => {
+  it("[websockets] webSocketClose() receives the client's code and reason; locally readyState is still CLOSING inside it; the socket leaves getWebSockets()", async () => {
     const room = fresh("room");
     const c = await connect(room, "user=ann");
     c.ws.close(4001, "bye");
@@ -110,7 +110,7 @@ describe("websockets: hibernation API", () => {
       out = await inRoom(room, (s) => ({ closed: s.storage.kv.get("closed"), open: s.getWebSockets().length }));
       if (out.closed) break;
     }
-    expect(out).toEqual({ closed: { code: 4001, reason: "bye", wasClean: true }, open: 0 });
+    expect(out).toEqual({ closed: { code: 4001, reason: "bye", wasClean: true, readyState: WebSocket.READY_STATE_CLOSING }, open: 0 });
   });
 
   it("[websockets] ws.close() inside webSocketClose() still reaches the client at compatibility date >= 2026-04-07", async () => {
@@ -160,5 +160,32 @@ describe("websockets: limits and errors", () => {
     });
     expect(out.ok).toBe("no error");
     expect(out.big).toContain("A WebSocket 'attachment' cannot be larger than 16384 bytes.");
+  });
+
+  it("[websockets] ws.close() with the reserved codes 1005/1006 throws InvalidAccessError", async () => {
+    const room = fresh("room");
+    await connect(room, "user=ann");
+    const err = await inRoom(room, (s) => errorOf(() => s.getWebSockets()[0].close(1005, "x")));
+    expect(err).toBe("InvalidAccessError: Invalid WebSocket close code: 1005.");
+  });
+
+  it("[websockets] deserializeAttachment() is null when nothing was stored; getWebSocketAutoResponse() is null when unset", async () => {
+    const out = await inRoom(fresh("room"), (s) => {
+      const server = new WebSocketPair()[1];
+      s.acceptWebSocket(server);
+      return { attachment: server.deserializeAttachment(), auto: s.getWebSocketAutoResponse() };
+    });
+    expect(out).toEqual({ attachment: null, auto: null });
+  });
+
+  it("[websockets] a WebSocket cannot be returned over RPC (DataCloneError); the upgrade must go through fetch()", async () => {
+    const stub = env.CHAT.getByName(fresh("room")) as unknown as { upgradeOverRpc(): Promise<Response> };
+    let err = "no error";
+    try {
+      await stub.upgradeOverRpc();
+    } catch (e) {
+      err = `${(e as Error).name}: ${(e as Error).message}`;
+    }
+    expect(err).toMatch(/^DataCloneError: Could not serialize object of type "WebSocket"/);
   });
 });
