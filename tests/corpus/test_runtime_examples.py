@@ -125,3 +125,49 @@ def test_wrangler_accepts_exports_config(runtime_project, node_toolchain):
     )
     assert proc.returncode == 0, f"wrangler deploy --dry-run failed:\n{proc.stdout}\n{proc.stderr}"
     assert "env.LAB (Lab)" in proc.stdout and "Durable Object" in proc.stdout, proc.stdout
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_BINDINGS = [{"name": "LAB", "class_name": "Lab"}, {"name": "NO_ALARM", "class_name": "NoAlarmHandler"},
+             {"name": "CHAT", "class_name": "ChatRoom"}]
+_LIVE = {c: {"type": "durable-object", "storage": "sqlite"} for c in ("Lab", "NoAlarmHandler", "ChatRoom")}
+
+# [lifecycle-and-config] what wrangler 4.x validates locally about `exports` (config id -> (extra config, exit, text))
+WRANGLER_CASES = {
+    "exports-and-migrations-are-exclusive": (
+        {"exports": _LIVE, "migrations": [{"tag": "v1", "new_sqlite_classes": ["Lab"]}]},
+        1, "`migrations` and `exports` are mutually exclusive",
+    ),
+    "storage-forbidden-on-tombstone": (
+        {"exports": {**_LIVE, "Old": {"type": "durable-object", "state": "deleted", "storage": "sqlite"}}},
+        1, '"exports.Old.storage" is forbidden on state "deleted"',
+    ),
+    "storage-required-when-created": (
+        {"exports": {**_LIVE, "Lab": {"type": "durable-object"}}},
+        1, '"exports.Lab.storage" is required for state "created"',
+    ),
+    "type-required": (
+        {"exports": {**_LIVE, "Lab": {"storage": "sqlite"}}},
+        1, '"exports.Lab.type" must be "durable-object", "worker", or "workflow"',
+    ),
+    "bindings-without-exports-warn": (
+        {}, 0, "but no live `exports` entry for them",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRANGLER_CASES))
+def test_wrangler_validates_exports_config(case, runtime_project, node_toolchain, tmp_path):
+    """[lifecycle-and-config] wrangler's local validation of `exports` (deploy --dry-run)."""
+    extra, exit_code, text = WRANGLER_CASES[case]
+    project = tmp_path / case
+    shutil.copytree(runtime_project / "src", project / "src")
+    shutil.copy(runtime_project / "package.json", project / "package.json")
+    config = {"name": "cfg-check", "main": "src/index.ts", "compatibility_date": "2026-11-01",
+              "durable_objects": {"bindings": _BINDINGS}, **extra}
+    (project / "wrangler.json").write_text(json.dumps(config, indent=2))
+    node_toolchain.link_into(project)
+    proc = node_toolchain.run(["wrangler", "deploy", "--dry-run", "--outdir", "dist"], cwd=project, timeout=300)
+    output = _ANSI.sub("", proc.stdout + proc.stderr)
+    assert proc.returncode == exit_code, output
+    assert text in output, output
