@@ -59,6 +59,7 @@ RUNTIME_CASES = {
     "do-sql-bindings-array": r"Wrong number of parameter bindings",
     "do-sql-create-not-idempotent": r"already exists",
     "do-transactionsync-async": r"did not roll back",
+    "do-sql-multistmt-bindings": r"only the last statement can have parameters",
 }
 
 
