@@ -1,7 +1,7 @@
 """Run a generated project through the real toolchain: tsc --noEmit, vitest run (inside workerd), wrangler deploy
 --dry-run, and do-expert's own review. Shared by the end-to-end tests and benchmarks/scaffold_bench.py.
 
-Run by hand:  python -m tests.scaffold.checks counter [exports|migrations]
+Run by hand:  python tests/scaffold/scaffold_checks.py counter [exports|migrations]
 """
 
 from __future__ import annotations
