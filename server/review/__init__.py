@@ -4,7 +4,7 @@ Plain core API (no MCP, no CLI):
 
 - ``review_files([(path, content), ...], compatibility_date=None) -> ReviewResult``
 - ``review_paths([path, ...], compatibility_date=None) -> ReviewResult``   files and folders on disk (CLI)
-- ``list_rules() -> RuleList`` and ``explain_rule(rule_id) -> RuleExplanation``
+- ``list_rules() -> RuleList``, ``explain_rule(rule_id) -> RuleExplanation``, ``rule_markdown(rule_id) -> str``
 - ``to_sarif(result) -> dict`` and ``format_text(result) -> str``
 """
 
@@ -39,4 +39,15 @@ def explain_rule(rule_id: str) -> RuleExplanation:
                            good=rule.good, fix=rule.fix, docs=list(rule.docs))
 
 
-__all__ = ["review_files", "review_paths", "list_rules", "explain_rule", "to_sarif", "format_text", "RULES"]
+def rule_markdown(rule_id: str) -> str:
+    """A rule's documentation as Markdown: the body of the ``do-rules://<rule-id>`` resource and of
+    ``do-expert rules RULE``."""
+    e = explain_rule(rule_id)
+    lang = RULES[e.id].example_lang
+    docs = ", ".join(f"`{d}`" for d in e.docs)
+    return (f"# {e.id} ({e.severity})\n\n{e.summary}\n\n## Why\n\n{e.why}\n\n## Bad\n\n```{lang}\n{e.bad}\n```\n\n"
+            f"## Good\n\n```{lang}\n{e.good}\n```\n\n## Fix\n\n{e.fix}\n\n## Reference\n\n{docs} (read_docs)\n\n"
+            f"Suppress one finding with `// do-expert-ignore {e.id}` on the line or the line above.\n")
+
+
+__all__ = ["review_files", "review_paths", "list_rules", "explain_rule", "rule_markdown", "to_sarif", "format_text", "RULES"]

@@ -69,7 +69,7 @@ def to_sarif(result: ReviewResult, texts: dict[str, str] | None = None) -> dict:
             "shortDescription": {"text": r.summary},
             "fullDescription": {"text": r.why},
             "help": {"text": f"{r.why}\n\nFix: {r.fix}",
-                     "markdown": f"{r.why}\n\n**Fix:** {r.fix}\n\nBad:\n```ts\n{r.bad}\n```\nGood:\n```ts\n{r.good}\n```"},
+                     "markdown": f"{r.why}\n\n**Fix:** {r.fix}\n\nBad:\n```{r.example_lang}\n{r.bad}\n```\nGood:\n```{r.example_lang}\n{r.good}\n```"},
             "helpUri": help_uri(rid),
             "defaultConfiguration": {"level": _LEVEL[r.severity]},
             "properties": props,

@@ -30,6 +30,12 @@ class Rule:
     example_files: dict[str, str] = field(default_factory=dict)
     engine: bool = False  # reported by the engine itself (parse/config/input problems), not by ``check``
 
+    @property
+    def example_lang(self) -> str:
+        """Code-fence language of the examples: ts, or the config format for config-file examples."""
+        ext = self.example_path.rsplit(".", 1)[-1]
+        return ext if ext in ("jsonc", "json", "toml") else "ts"
+
 
 def no_check(ctx: ReviewContext) -> Iterable[Hit]:
     """For engine rules: the engine emits their findings while reading the input."""
