@@ -6,6 +6,7 @@ export interface Env {
   LAB: DurableObjectNamespace<Lab>;
   NO_ALARM: DurableObjectNamespace<NoAlarmHandler>;
   CHAT: DurableObjectNamespace<ChatRoom>;
+  KV_STORE: DurableObjectNamespace<KvStore>;
 }
 
 export interface AlarmRecord {
@@ -132,6 +133,9 @@ export class ChatRoom extends DurableObject<Env> {
     }
   }
 }
+
+/** Declared with the legacy KV backend ("storage": "legacy-kv" / new_classes). */
+export class KvStore extends DurableObject<Env> {}
 
 export default {
   async fetch(): Promise<Response> {

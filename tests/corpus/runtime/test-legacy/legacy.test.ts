@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ChatRoom, Lab } from "../src/index";
+import type { ChatRoom, KvStore, Lab } from "../src/index";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,5 +45,17 @@ describe("legacy config and older compatibility date", () => {
     ws.close(4005, "leaving");
     for (let i = 0; i < 100 && !closed; i++) await sleep(20);
     expect(closed).toEqual({ code: 4005, reason: "server:leaving" });
+  });
+
+  it("[lifecycle-and-config] a class created with migrations new_classes is KV-backed: no SQL API", async () => {
+    const err = await runInDurableObject(env.KV_STORE.getByName("legacy-kv"), (_i: KvStore, s: DurableObjectState) => {
+      try {
+        s.storage.sql.exec("SELECT 1");
+        return "no error";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    });
+    expect(err).toMatch(/^SQL is not enabled for this Durable Object class\./);
   });
 });
