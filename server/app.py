@@ -103,8 +103,8 @@ def list_docs() -> DocList:
 def list_templates() -> TemplateList:
     """List the Durable Object project templates: id, what each shows, and the platform features it uses.
 
-    Use it when a developer wants to start a new Durable Object project, then call scaffold_project with the id
-    that fits the use case (counter, chat-room, booking, rate-limiter, multi-tenant, job-queue). To add one class
+    Use it when a developer wants to start a new Durable Object project. Next: call scaffold_project with the
+    id that fits the use case (counter, chat-room, booking, rate-limiter, multi-tenant, job-queue). To add one class
     to an existing project, call scaffold_class instead.
     """
     from server.scaffold import list_templates as core_list_templates
