@@ -55,7 +55,7 @@ def scaffold_project(name: str, template: str, config_style: str = "exports") ->
     # The template folder may override a base file (same path) when it needs something different.
     for folder in (render.BASE, template):
         for rel in render.folder_files(folder):
-            files[rel] = render.render(folder, rel, variables)
+            files[render.output_path(rel)] = render.render(folder, rel, variables)
     return ScaffoldProjectResult(
         template=template,
         files=[GeneratedFile(path=p, content=c) for p, c in sorted(files.items())],

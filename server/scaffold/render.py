@@ -23,6 +23,8 @@ META = "template.json"
 
 # Files never copied from a template folder into a project.
 SKIP_NAMES = {META, "__pycache__", ".DS_Store", "node_modules"}
+# Stored without the leading dot (package-data globs and some packagers skip dotfiles), renamed on output.
+RENAMES = {"gitignore": ".gitignore"}
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +58,12 @@ def folder_files(folder: str) -> list[str]:
         if path.is_file() and not any(part in SKIP_NAMES for part in rel.parts):
             out.append(rel.as_posix())
     return out
+
+
+def output_path(rel_path: str) -> str:
+    head, _, name = rel_path.rpartition("/")
+    name = RENAMES.get(name, name)
+    return f"{head}/{name}" if head else name
 
 
 def render(folder: str, rel_path: str, variables: dict[str, Any]) -> str:

@@ -97,3 +97,17 @@ def test_template_specific_patterns_are_present():
 
 def test_rendering_is_deterministic():
     assert scaffold_project("a-b", "booking").model_dump() == scaffold_project("a-b", "booking").model_dump()
+
+
+def test_template_sources_are_real_files_without_placeholders():
+    """src/ and test/ of each template are plain TypeScript (lintable as is); variables live in _base config files."""
+    from server.scaffold.render import TEMPLATES_DIR
+
+    for tid in REQUIRED_TEMPLATES:
+        for path in (TEMPLATES_DIR / tid).rglob("*.ts"):
+            text = path.read_text()
+            assert "{{" not in text and "{%" not in text, path
+            rel = path.relative_to(TEMPLATES_DIR / tid).as_posix()
+            assert files_of(tid, "exports")[rel] == text, "rendering must not change a plain file"
+    assert (TEMPLATES_DIR / "_base" / "gitignore").is_file()
+    assert ".gitignore" in files_of("counter", "exports")
