@@ -42,6 +42,7 @@ def project_variables(name: str, template: str, config_style: str) -> dict[str, 
         "compatibility_date": COMPATIBILITY_DATE,
         "classes": meta["classes"],
         "readme": meta.get("readme", []),
+        "layout": meta.get("layout", []),
     }
 
 
