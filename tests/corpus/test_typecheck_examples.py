@@ -9,6 +9,9 @@ Code-block conventions (see the doc writers' brief):
                              ``import`` lines are hoisted to module level.
 - ```` ```ts nocheck ````    deliberately broken code; skipped, but counted.
 
+Wrangler config blocks (```` ```jsonc ````, ```` ```json ```` or ```` ```toml ```` that are not a tsconfig or package.json) are
+validated against the pinned wrangler's ``config-schema.json``.
+
 All checked blocks go into one temporary TS project (strict, types: @cloudflare/workers-types and
 @cloudflare/vitest-plugin/types), tsc runs once, and each error is reported as ``references/<doc>.md:<line>``.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -265,3 +269,74 @@ def test_harness_maps_errors_to_markdown_lines(tmp_path, node_toolchain):
     assert found[0].startswith("references/self-test.md:15:7: TS2322"), found
     assert found[1].startswith("references/self-test.md:20:7: TS2322"), found
     assert "<harness>" not in errors, errors
+
+
+# --- wrangler config examples -------------------------------------------------------------------------------------
+
+CONFIG_LANGS = {"jsonc", "json", "json5", "toml"}
+WRANGLER_HINT_KEYS = {"compatibility_date", "durable_objects", "migrations", "exports", "main", "compatibility_flags"}
+NOT_WRANGLER_KEYS = {"compilerOptions", "devDependencies", "dependencies", "scripts", "mcpServers", "servers"}
+
+
+def parse_config(block: Block):
+    text = "\n".join(block.code)
+    if block.lang == "toml":
+        return tomllib.loads(text)
+    import json5
+
+    return json5.loads(text)
+
+
+def wrangler_config_blocks(docs: list[Path]) -> list[tuple[Block, object]]:
+    """(block, parsed) for config blocks that are meant as wrangler configuration (whole file or top-level keys)."""
+    out = []
+    for b in (b for d in docs for b in extract_blocks(d) if b.lang in CONFIG_LANGS):
+        try:
+            parsed = parse_config(b)
+        except Exception as e:  # noqa: BLE001 - reported by the test below
+            out.append((b, e))
+            continue
+        if isinstance(parsed, dict) and NOT_WRANGLER_KEYS & parsed.keys():
+            continue  # a tsconfig, package.json or MCP client config, not a wrangler config
+        if b.lang in ("json", "json5") and not (isinstance(parsed, dict) and WRANGLER_HINT_KEYS & parsed.keys()):
+            continue  # plain JSON (a result, a payload) unless it carries wrangler keys
+        out.append((b, parsed))
+    return out
+
+
+@pytest.fixture(scope="module")
+def wrangler_schema(node_toolchain):
+    import jsonschema
+
+    schema = json.loads((node_toolchain.node_modules / "wrangler" / "config-schema.json").read_text())
+    return jsonschema.Draft7Validator(schema)
+
+
+def _schema_errors(validator, parsed) -> list[str]:
+    return [
+        f"{'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:300]}"
+        for e in sorted(validator.iter_errors(parsed), key=lambda e: list(e.absolute_path))
+    ]
+
+
+def test_wrangler_config_examples_match_schema(wrangler_schema):
+    """Every wrangler config example parses and validates against the pinned wrangler's config-schema.json."""
+    bad = []
+    blocks = wrangler_config_blocks(DOCS)
+    for b, parsed in blocks:
+        if isinstance(parsed, Exception):
+            bad.append(f"{b.where}: ```{b.info}``` does not parse: {parsed}")
+            continue
+        for err in _schema_errors(wrangler_schema, parsed):
+            bad.append(f"{b.where}: {err}")
+    print(f"\nvalidated {len(blocks)} wrangler config blocks against config-schema.json")
+    assert not bad, "wrangler config examples that do not match config-schema.json:\n" + "\n".join(bad)
+
+
+def test_wrangler_schema_check_catches_errors(wrangler_schema):
+    """The schema check itself rejects a wrong storage value and an unknown top-level key."""
+    bad = {"exports": {"Room": {"type": "durable-object", "storage": "sqlitex"}}, "durable_object": {}}
+    good = {"exports": {"Room": {"type": "durable-object", "storage": "sqlite"}},
+            "migrations": [{"tag": "v1", "new_sqlite_classes": ["Room"]}]}
+    assert len(_schema_errors(wrangler_schema, bad)) >= 2
+    assert _schema_errors(wrangler_schema, good) == []
