@@ -64,6 +64,34 @@ def test_scaffolded_class_passes_tsc_vitest_and_wrangler(tmp_path, node_toolchai
     assert_toolchain_passes(node_toolchain, project, f"class {'+'.join(features)} {config_format}/{style}")
 
 
+def test_npm_install_of_a_generated_project(tmp_path, node_toolchain):
+    """One real `npm install` from the generated package.json (offline: the npm cache that installed the pinned
+    toolchain holds every tarball), then the project's own tsc, vitest and wrangler. Proves the pins resolve."""
+    import json
+    import os
+    import shutil
+
+    project = generate_project(tmp_path, "chat-room", "exports")
+    started = time.monotonic()
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed")
+    # An absolute path runs as given; its `#!/usr/bin/env node` finds the toolchain's Node 22 first on PATH.
+    proc = node_toolchain.run([npm, "install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"],
+                              cwd=project, timeout=600)
+    if proc.returncode != 0 and "ENOTCACHED" in proc.stderr and not os.environ.get("CI"):
+        pytest.skip("the npm cache does not hold the pinned packages (toolchain installed elsewhere)")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pins = json.loads((project / "package.json").read_text())["devDependencies"]
+    for name, version in pins.items():
+        assert json.loads((project / "node_modules" / name / "package.json").read_text())["version"] == version
+    for argv in (["tsc", "--noEmit"], ["vitest", "run"], ["wrangler", "deploy", "--dry-run", "--outdir", "dist"]):
+        local = project / "node_modules" / ".bin" / argv[0]
+        res = node_toolchain.run(["node", str(local.resolve()), *argv[1:]], cwd=project, timeout=300)
+        assert res.returncode == 0, f"{argv}:\n{res.stdout[-3000:]}\n{res.stderr[-2000:]}"
+    DURATIONS["npm install + checks (chat-room)"] = round(time.monotonic() - started, 1)
+
+
 def test_report_durations():
     """Last in this module: prints how long each project took (pytest -s, or see the -rA summary)."""
     if DURATIONS:
