@@ -30,6 +30,12 @@ DELETE_ALL_ALARM_DATE = "2026-02-24"
 WS_AUTO_CLOSE_DATE = "2026-04-07"
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TEST_PATH_RE = re.compile(r"(^|/)(test|tests|__tests__|spec)/|\.(test|spec)\.[cm]?[jt]sx?$")
+
+
+def is_test_path(path: str) -> bool:
+    """Test files address fixed objects (`getByName("test")`) on purpose; request-path rules skip them."""
+    return bool(_TEST_PATH_RE.search(path.replace("\\", "/")))
 
 
 def valid_date(d: str | None) -> bool:
@@ -351,5 +357,5 @@ def _member_kind(base: str | None, prop: str) -> str | None:
     return None
 
 
-__all__ = ["ReviewContext", "DOClass", "Hit", "valid_date", "RPC_DATE", "DELETE_ALL_ALARM_DATE", "WS_AUTO_CLOSE_DATE",
+__all__ = ["ReviewContext", "DOClass", "Hit", "valid_date", "is_test_path", "RPC_DATE", "DELETE_ALL_ALARM_DATE", "WS_AUTO_CLOSE_DATE",
            "callee"]

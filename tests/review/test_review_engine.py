@@ -281,3 +281,10 @@ def test_a_crashing_rule_costs_only_that_rule(monkeypatch, caplog):
     res = review_files([("a.ts", SINGLETON)])
     assert rules_of(res) == ["do-global-singleton"]
     assert any("do-timers" in r.getMessage() for r in caplog.records)
+
+
+def test_test_files_may_address_fixed_objects():
+    """Tests use `getByName("test")` on purpose: the singleton rule is about the request path."""
+    for path in ("test/counter.test.ts", "src/counter.spec.ts", "tests/helpers.ts"):
+        assert rules_of(review_files([(path, SINGLETON)])) == []
+    assert rules_of(review_files([("src/testing.ts", SINGLETON)])) == ["do-global-singleton"]

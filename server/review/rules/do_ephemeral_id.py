@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..context import ReviewContext
+from ..context import ReviewContext, is_test_path
 from ..parse import call_args, enclosing_function, member_name, receiver
 from ..rule import Rule
 
@@ -13,6 +13,8 @@ _RANDOM = re.compile(r"^(crypto\.randomUUID\(\)|Math\.random\(\)|Date\.now\(\)|S
 
 def check(ctx: ReviewContext):
     for src in ctx.sources:
+        if is_test_path(src.path):
+            continue
         for call in src.calls():
             name = member_name(src, call)
             if not ctx.is_namespace_expr(src, receiver(call)):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from ..context import ReviewContext
+from ..context import ReviewContext, is_test_path
 from ..parse import call_args, member_name, receiver, string_value
 from ..rule import Rule
 
 
 def check(ctx: ReviewContext):
     for src in ctx.sources:
+        if is_test_path(src.path):
+            continue
         for call in src.calls():
             if member_name(src, call) not in ("getByName", "idFromName"):
                 continue
