@@ -99,7 +99,7 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
 
 def _skip_reason(content: str) -> str | None:
     if len(content) > MAX_FILE_BYTES:
-        return f"the file has {len(content)} characters, more than the {MAX_FILE_BYTES} reviewed per file (bundled or generated code?)"
+        return f"the file is larger than the {MAX_FILE_BYTES:,} characters reviewed per file (bundled or generated code?)"
     if "\x00" in content[:8192] or "\x00" in content[-8192:]:
         return "the file looks binary (it contains NUL bytes)"
     return None

@@ -46,8 +46,18 @@ def collect_paths(paths: list[str]) -> list[tuple[str, str]]:
         if key in seen:
             continue
         seen.add(key)
-        out.append((os.path.normpath(p).replace(os.sep, "/"), _read(p)))
+        out.append((_display_path(p), _read(p)))
     return out
+
+
+def _display_path(path: str) -> str:
+    """Relative to the working directory when the file is under it (what SARIF consumers and editors expect)."""
+    norm = os.path.normpath(path)
+    if os.path.isabs(norm):
+        rel = os.path.relpath(norm)
+        if not rel.startswith(".."):
+            norm = rel
+    return norm.replace(os.sep, "/")
 
 
 def _config_beside(path: str) -> str | None:

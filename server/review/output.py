@@ -8,6 +8,7 @@ identity when code above it moves), and ``security-severity`` where GitHub needs
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 from collections import Counter
 
 from .. import __version__
@@ -89,7 +90,7 @@ def to_sarif(result: ReviewResult, texts: dict[str, str] | None = None) -> dict:
             "level": _LEVEL[f.severity],
             "message": {"text": f"{f.message} Fix: {f.fix}"},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": f.path.lstrip("/"), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": quote(f.path.lstrip("/")), "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": f.line, "startColumn": f.column,
                            "endLine": max(f.end_line, f.line),
                            "endColumn": f.end_column if f.end_line > f.line or f.end_column > f.column else f.column + 1},
