@@ -171,3 +171,90 @@ def test_wrangler_validates_exports_config(case, runtime_project, node_toolchain
     output = _ANSI.sub("", proc.stdout + proc.stderr)
     assert proc.returncode == exit_code, output
     assert text in output, output
+
+
+# --- complete example projects in the references ------------------------------------------------------------------
+# A "## Complete example..." section whose blocks form a Worker (a ```ts module = src/index.ts, a ```jsonc wrangler
+# config with "main") is assembled into a project and must pass `wrangler types`, `tsc --noEmit`,
+# `wrangler deploy --dry-run` and, when the doc gives test files (blocks whose first line is `// test/<name>.ts`),
+# `vitest run`. Blocks whose first line is `// <path>` (vitest.config.ts, tsconfig.json, test/*.ts) anywhere in the
+# same doc join the project.
+
+_PATH_COMMENT = re.compile(r"^//\s*([\w./-]+\.(?:ts|mts|jsonc|json|toml))\b")
+DEFAULT_FILES = {
+    "package.json": json.dumps({"name": "doc-example", "private": True, "type": "module"}, indent=2),
+    "tsconfig.json": json.dumps({
+        "compilerOptions": {"target": "es2024", "module": "esnext", "moduleResolution": "bundler", "strict": True,
+                            "noEmit": True, "skipLibCheck": True, "types": ["@cloudflare/vitest-plugin/types"]},
+        "include": ["src", "test", "worker-configuration.d.ts"],
+    }, indent=2),
+    "vitest.config.ts": (
+        'import { cloudflareTest } from "@cloudflare/vitest-plugin";\nimport { defineConfig } from "vitest/config";\n\n'
+        'export default defineConfig({ plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.jsonc" } })] });\n'
+    ),
+}
+
+
+def _complete_examples() -> dict[str, dict[str, tuple[str, str]]]:
+    """{example id: {path: (text, where)}} for every complete example in references/*.md."""
+    import sys
+
+    if str(Path(__file__).parent) not in sys.path:
+        sys.path.insert(0, str(Path(__file__).parent))
+    from test_typecheck_examples import extract_blocks
+
+    examples: dict[str, dict[str, tuple[str, str]]] = {}
+    for doc in sorted(REFERENCES_DIR.glob("*.md")):
+        lines = doc.read_text(encoding="utf-8").splitlines()
+        heads = [(i + 1, ln[3:].strip()) for i, ln in enumerate(lines) if ln.startswith("## ")]
+        blocks = extract_blocks(doc)
+        commented = {}
+        for b in blocks:
+            m = _PATH_COMMENT.match(b.code[0].strip()) if b.code else None
+            if m:
+                commented.setdefault(m.group(1), ("\n".join(b.code) + "\n", b.where))
+        for n, (start, title) in enumerate(heads):
+            if not title.lower().startswith("complete example"):
+                continue
+            end = heads[n + 1][0] if n + 1 < len(heads) else len(lines) + 1
+            files: dict[str, tuple[str, str]] = {}
+            for b in (b for b in blocks if start < b.line < end):
+                m = _PATH_COMMENT.match(b.code[0].strip()) if b.code else None
+                path = m.group(1) if m else None
+                if path is None and b.lang == "ts" and b.mode == "module" and "src/index.ts" not in files:
+                    path = "src/index.ts"
+                if path is None and b.lang == "jsonc" and '"main"' in "\n".join(b.code):
+                    path = "wrangler.jsonc"
+                if path:
+                    files[path] = ("\n".join(b.code) + "\n", b.where)
+            if "src/index.ts" in files and any(p.startswith("wrangler.") for p in files):
+                for path, val in commented.items():  # shared files from elsewhere in the doc
+                    if path not in files and (path.startswith("test/") or path in ("vitest.config.ts", "tsconfig.json")):
+                        files[path] = val
+                slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+                examples[f"{doc.stem}:{slug}"] = files
+    return examples
+
+
+try:
+    COMPLETE_EXAMPLES = _complete_examples()
+except Exception:  # noqa: BLE001 - collection must not break on a half-written doc
+    COMPLETE_EXAMPLES = {}
+
+
+@pytest.mark.parametrize("example", sorted(COMPLETE_EXAMPLES) or [pytest.param("none", marks=pytest.mark.skip("no complete examples"))])
+def test_complete_example_projects_build_and_pass(example, node_toolchain, tmp_path):
+    files = COMPLETE_EXAMPLES[example]
+    project = tmp_path / "example"
+    for path, content in {**DEFAULT_FILES, **{p: t for p, (t, _) in files.items()}}.items():
+        (project / path).parent.mkdir(parents=True, exist_ok=True)
+        (project / path).write_text(content if isinstance(content, str) else content[0])
+    node_toolchain.link_into(project)
+    where = ", ".join(f"{p} <- {w}" for p, (_, w) in sorted(files.items()))
+    steps = [["wrangler", "types"], ["tsc", "--noEmit", "-p", "."], ["wrangler", "deploy", "--dry-run", "--outdir", "dist"]]
+    if any(p.startswith("test/") for p in files):
+        steps.append(["vitest", "run"])
+    for argv in steps:
+        proc = node_toolchain.run(argv, cwd=project, timeout=600)
+        out = _ANSI.sub("", proc.stdout + proc.stderr)
+        assert proc.returncode == 0, f"`{' '.join(argv)}` failed for {example} ({where}):\n{out[-5000:]}"
