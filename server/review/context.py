@@ -7,6 +7,7 @@ matching identifier names, because name-only matching is the main false-positive
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -88,6 +89,10 @@ class ReviewContext:
         self._aliases: dict[str, dict[str, str]] = {}
         self._consts: dict[str, dict[str, list]] = {}
         self._calls: dict[tuple[str, int], tuple[str, str] | None] = {}
+        self._by_name: dict[str, dict[str, list[ts.Node]]] = {}
+        self._by_name_starts: dict[str, dict[str, list[int]]] = {}
+        self._kinds: dict[tuple[str, str], str | None] = {}
+        self._kinds_frozen: dict[str, bool] = {}
 
     # -- positions ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -232,6 +237,7 @@ class ReviewContext:
                 if kind:
                     lt = src.ntext(left)
                     al[("this." + lt) if n.type == "public_field_definition" and not lt.startswith("this.") else lt] = kind
+        self._kinds_frozen[src.path] = True  # aliases are final: kinds of expressions can be cached from now on
         return al
 
     def kind(self, src: SourceFile, node: ts.Node | None) -> str | None:
@@ -246,6 +252,15 @@ class ReviewContext:
         al = self._aliases.get(src.path)
         if al is None:
             al = self.aliases(src)
+        key = (src.path, t)
+        if key in self._kinds and self._kinds_frozen.get(src.path):
+            return self._kinds[key]
+        out = self._kind_of_text(src, t, al)
+        if self._kinds_frozen.get(src.path):
+            self._kinds[key] = out
+        return out
+
+    def _kind_of_text(self, src: SourceFile, t: str, al: dict[str, str]) -> str | None:
         if t in al:
             return al[t]
         if _STATE_RE.match(t):
@@ -266,8 +281,32 @@ class ReviewContext:
         self._calls[key] = out
         return out
 
+    def calls_named(self, src: SourceFile, *names: str, within: ts.Node | None = None) -> list[ts.Node]:
+        """Calls whose method (or bare function) name is one of ``names``, in source order. Indexed once per file,
+        so rules looking for `exec` or `setAlarm` do not each walk every call of a large file."""
+        index = self._by_name.get(src.path)
+        if index is None:
+            index = {}
+            for c in src.calls():
+                index.setdefault(member_name(src, c), []).append(c)
+            self._by_name[src.path] = index
+            self._by_name_starts[src.path] = {k: [c.start_byte for c in v] for k, v in index.items()}
+        starts = self._by_name_starts[src.path]
+        out: list[ts.Node] = []
+        for n in names:
+            calls = index.get(n, ())
+            if within is None:
+                out.extend(calls)
+            elif calls:
+                lo = bisect.bisect_left(starts[n], within.start_byte)
+                hi = bisect.bisect_left(starts[n], within.end_byte)
+                out.extend(c for c in calls[lo:hi] if c.end_byte <= within.end_byte)
+        if len(names) > 1:
+            out.sort(key=lambda c: c.start_byte)
+        return out
+
     def sql_execs(self, src: SourceFile, within: ts.Node | None = None) -> list[ts.Node]:
-        return [c for c in src.calls(within) if self.storage_call(src, c) == ("sql", "exec")]
+        return [c for c in self.calls_named(src, "exec", within=within) if self.storage_call(src, c) == ("sql", "exec")]
 
     def sql_text(self, src: SourceFile, call: ts.Node) -> str | None:
         """Statically known SQL text of an exec call (literal, or a const initialised with one), else None."""

@@ -19,7 +19,7 @@ KV_WRITES = {"put", "delete"}
 def storage_calls(ctx: ReviewContext, src: SourceFile, within: ts.Node | None, kinds: set[str],
                   methods: set[str]) -> list[ts.Node]:
     out = []
-    for c in src.calls(within):
+    for c in ctx.calls_named(src, *methods, within=within):
         sc = ctx.storage_call(src, c)
         if sc and sc[0] in kinds and sc[1] in methods:
             out.append(c)

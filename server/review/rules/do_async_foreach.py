@@ -9,7 +9,7 @@ from ..rule import Rule
 
 def check(ctx: ReviewContext):
     for src in ctx.sources:
-        for call in src.calls():
+        for call in ctx.calls_named(src, "forEach"):
             if member_name(src, call) != "forEach":
                 continue
             args = call_args(call)

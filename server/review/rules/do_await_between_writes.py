@@ -11,7 +11,7 @@ from ..ruleutil import in_transaction_callback, is_write
 def check(ctx: ReviewContext):
     for src in ctx.sources:
         by_fn: dict[int, list] = {}
-        for call in src.calls():
+        for call in ctx.calls_named(src, "put", "delete", "exec"):
             if is_write(ctx, src, call) and not in_transaction_callback(ctx, src, call):
                 fn = enclosing_function(call)
                 if fn is not None:

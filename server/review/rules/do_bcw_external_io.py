@@ -10,7 +10,7 @@ from ..ruleutil import is_external_io_call
 
 def check(ctx: ReviewContext):
     for src in ctx.sources:
-        for call in src.calls():
+        for call in ctx.calls_named(src, "blockConcurrencyWhile"):
             if ctx.storage_call(src, call) != ("state", "blockConcurrencyWhile"):
                 continue
             args = call_args(call)

@@ -15,7 +15,7 @@ def check(ctx: ReviewContext):
     for src in ctx.sources:
         if is_test_path(src.path):
             continue
-        for call in src.calls():
+        for call in ctx.calls_named(src, "idFromName", "getByName", "newUniqueId"):
             name = member_name(src, call)
             if not ctx.is_namespace_expr(src, receiver(call)):
                 continue

@@ -11,9 +11,7 @@ def check(ctx: ReviewContext):
     for src in ctx.sources:
         if is_test_path(src.path):
             continue
-        for call in src.calls():
-            if member_name(src, call) not in ("getByName", "idFromName"):
-                continue
+        for call in ctx.calls_named(src, "getByName", "idFromName"):
             if not ctx.is_namespace_expr(src, receiver(call)):
                 continue
             args = call_args(call)

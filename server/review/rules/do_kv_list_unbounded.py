@@ -11,7 +11,7 @@ _BOUNDS = ("limit", "prefix", "start", "startAfter", "end")
 
 def check(ctx: ReviewContext):
     for src in ctx.sources:
-        for call in src.calls():
+        for call in ctx.calls_named(src, "list"):
             if ctx.storage_call(src, call) not in (("storage", "list"), ("kv", "list")):
                 continue
             args = call_args(call)

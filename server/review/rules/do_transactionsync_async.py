@@ -9,7 +9,7 @@ from ..rule import Rule
 
 def check(ctx: ReviewContext):
     for src in ctx.sources:
-        for call in src.calls():
+        for call in ctx.calls_named(src, "transactionSync"):
             sc = ctx.storage_call(src, call)
             if not sc or sc[1] != "transactionSync" or sc[0] != "storage":
                 continue

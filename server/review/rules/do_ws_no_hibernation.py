@@ -12,7 +12,7 @@ def check(ctx: ReviewContext):
         src = cls.src
         if "WebSocketPair" not in src.text_of(cls.node) and "WebSocket" not in src.text_of(cls.node):
             continue
-        for call in src.calls(cls.node):
+        for call in ctx.calls_named(src, "accept", "addEventListener", within=cls.node):
             rec = receiver(call)
             if rec is None or ctx.kind(src, rec):
                 continue
