@@ -138,10 +138,15 @@ def test_broken_config_is_a_finding(name, text):
     assert "do-config-invalid" in rules_of(res) and "do-global-singleton" in rules_of(res)
 
 
-def test_syntax_error_still_checks_the_rest():
-    src = "export class A extends DurableObject {\n  broken( {\n}\n" + SINGLETON
-    got = rules_of(review_files([("a.ts", src)]))
-    assert "do-syntax-error" in got
+@pytest.mark.parametrize("broken", ["const x = ;\n", "function f( {\n\n"])
+def test_syntax_error_still_checks_the_rest(broken):
+    got = rules_of(review_files([("a.ts", broken + SINGLETON)]))
+    assert got == ["do-syntax-error", "do-global-singleton"]
+
+
+def test_tsx_is_parsed_as_tsx():
+    src = 'const el = <div className="x">{name}</div>;\n' + SINGLETON
+    assert rules_of(review_files([("src/view.tsx", src)])) == ["do-global-singleton"]
 
 
 def test_dotdot_paths_are_labels_only():
