@@ -127,6 +127,19 @@ class ParsedConfig:
         pos = self.find_pos(key, value, start)
         return self.text.count("\n", 0, pos) + 1 if pos >= 0 else 1
 
+    def binding_line(self, class_name: str, env: str | None = None) -> int:
+        """Line of ``class_name = "X"`` / ``"class_name": "X"``; for an env binding, the first one after the env."""
+        pattern = re.compile(r"""["']?class_name["']?\s*[:=]\s*["']""" + re.escape(class_name) + r"""["']""")
+        matches = [m.start() for m in pattern.finditer(self.text)]
+        if not matches:
+            return self.find_line("class_name", class_name)
+        pos = matches[0]
+        if env is not None:
+            env_at = re.search(r"""(env\.|["']?)""" + re.escape(env) + r"""\b""", self.text)
+            later = [m for m in matches if env_at is not None and m > env_at.start()]
+            pos = later[0] if later else matches[-1]
+        return self.text.count("\n", 0, pos) + 1
+
     def find_pos(self, key: str, value: str | None = None, start: int = 0) -> int:
         key_re = re.compile(r"""["']?(""" + re.escape(key) + r""")["']?\s*[:=]""")
         for m in key_re.finditer(self.text, start):
@@ -149,10 +162,14 @@ class ParsedConfig:
                 out.extend((name, b) for b in env.durable_objects.bindings)
         return out
 
-    def created_classes(self) -> dict[str, str]:
-        """Class name -> storage backend ("sqlite" or "kv") for every class the config creates and keeps alive."""
+    def created_classes(self, env: str | None = None) -> dict[str, str]:
+        """Class name -> storage backend ("sqlite" or "kv") for every class the config creates and keeps alive.
+        ``env``: an environment whose own ``migrations`` list replaces the top-level one."""
         out: dict[str, str] = {}
-        for mig in self.model.migrations:
+        migrations = self.model.migrations
+        if env is not None and env in self.model.env and self.model.env[env].migrations is not None:
+            migrations = self.model.env[env].migrations or []
+        for mig in migrations:
             for c in mig.new_sqlite_classes:
                 out[c] = "sqlite"
             for c in mig.new_classes:

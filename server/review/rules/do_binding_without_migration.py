@@ -8,12 +8,11 @@ from ..rule import Rule
 
 def check(ctx: ReviewContext):
     for cfg in ctx.configs:
-        created = cfg.created_classes()
         for env, b in cfg.all_bindings():
-            if b.script_name or not b.class_name or b.class_name in created:
+            if b.script_name or not b.class_name or b.class_name in cfg.created_classes(env):
                 continue
             how = "an `exports` entry" if cfg.model.exports else "a migration (`new_sqlite_classes`) or an `exports` entry"
-            yield ctx.config_hit(cfg, cfg.find_line("class_name", b.class_name),
+            yield ctx.config_hit(cfg, cfg.binding_line(b.class_name, env),
                                  f"`{b.class_name}` is bound{' in env ' + env if env else ''} but never created: add {how}.",
                                  b.class_name)
 

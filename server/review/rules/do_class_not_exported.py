@@ -70,7 +70,7 @@ def check(ctx: ReviewContext):
         for env, b in cfg.all_bindings():
             if b.script_name or not b.class_name or b.class_name in names:
                 continue
-            line = cfg.find_line("class_name", b.class_name)
+            line = cfg.binding_line(b.class_name, env)
             yield ctx.config_hit(cfg, line, f"`{b.class_name}` is bound{' in env ' + env if env else ''} but "
                                  f"{cfg.model.main} does not export it; wrangler refuses to deploy.", b.class_name)
 
