@@ -240,6 +240,22 @@ def test_sarif_is_valid_and_stable():
     json.dumps(sarif)
 
 
+def test_sarif_validates_against_the_full_oasis_schema():
+    """tests/review/sarif-schema-2.1.0.json is the SARIF 2.1.0 (rtm.5) JSON schema as shipped, unchanged, in the npm
+    package @microsoft/jest-sarif 1.0.0-beta.0 (MIT; lib/schemas/sarif-2.1.0-rtm.5.json, the schemastore copy)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    from pathlib import Path
+
+    schema = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text())
+    files = [("src/a b.ts", SINGLETON + "export class X extends DurableObject { n = 0; inc() { this.n++; } }\n"),
+             ("wrangler.jsonc", '{ "name": "x", "main": ')]
+    sarif = to_sarif(review_files(files), dict(files))
+    assert len(sarif["runs"][0]["results"]) == 3
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(sarif)
+    empty = to_sarif(review_files([("a.ts", "export const x = 1;\n")]))
+    jsonschema.Draft4Validator(schema).validate(empty)
+
+
 def test_sarif_security_severity_for_injection():
     files = [("a.ts", "export class U extends DurableObject { f(x: string) { return this.ctx.storage.sql.exec(`SELECT ${x}`); } }\n")]
     sarif = to_sarif(review_files(files), dict(files))
