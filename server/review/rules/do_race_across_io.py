@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from ..context import ReviewContext
-from ..parse import FUNCTION_TYPES, enclosing_function
+from ..parse import enclosing_function
 from ..rule import Rule
 from ..ruleutil import awaited_external_io, in_transaction_callback, is_read, is_write
 
 
-def _identifiers(src, node) -> set[str]:
-    """Identifiers used in an expression (string contents such as SQL table names do not count)."""
+def _value_uses(src, args) -> set[str]:
+    """Identifiers whose *value* flows into the write: bare (`put(k, used)`), in arithmetic (`row.n - 1`), in an
+    object or array. A plain `row.id` argument only picks the row to write (a key, not a stale value), so it is not a
+    use: deleting or updating by id after I/O is the normal way to finish claimed work."""
     out: set[str] = set()
-    stack = [node] if node is not None else []
+    stack = [args] if args is not None else []
     while stack:
         n = stack.pop()
         if n.type in ("identifier", "shorthand_property_identifier"):
-            out.add(src.text_of(n))
+            chain, derived = n.parent, False
+            while chain is not None and chain != args:
+                if chain.type in ("binary_expression", "template_substitution", "spread_element", "object", "array",
+                                  "call_expression"):
+                    derived = True
+                    break
+                chain = chain.parent
+            if derived or n.parent is None or n.parent.type != "member_expression":
+                out.add(src.text_of(n))
         elif n.type not in ("string", "template_string") or n.named_child_count:
             stack.extend(c for c in n.named_children if c.type not in ("string_fragment",))
     return out
@@ -23,9 +33,8 @@ def _identifiers(src, node) -> set[str]:
 
 def check(ctx: ReviewContext):
     for src in ctx.sources:
-        for fn_type in FUNCTION_TYPES:
-            for fn in src.nodes(fn_type) if fn_type in ("method_definition", "function_declaration", "arrow_function",
-                                                        "function_expression") else ():
+        for fn_type in ("method_definition", "function_declaration", "arrow_function", "function_expression"):
+            for fn in src.nodes(fn_type):
                 ios = awaited_external_io(ctx, src, fn)
                 if not ios:
                     continue
@@ -46,7 +55,7 @@ def check(ctx: ReviewContext):
                         continue
                     if in_transaction_callback(ctx, src, call):
                         continue
-                    used = _identifiers(src, call.child_by_field_name("arguments"))
+                    used = _value_uses(src, call.child_by_field_name("arguments"))
                     for decl, var in reads:
                         if decl.end_byte > call.start_byte or var not in used:
                             continue
