@@ -14,14 +14,14 @@ import time
 from pathlib import Path
 
 from whoosh.query import Term
-from whoosh.scoring import BM25F
-from whoosh.spelling import ListCorrector
 
 from server.errors import InvalidInputError
 from server.models import DocInfo, DocList, DocSection, ReadResult, SearchHit, SearchResult, SectionRef
 from server.search import query as q
 from server.search.corpus import Corpus, Document, Section
 from server.search.indexer import section_fields
+from server.search.scoring import SharedIdfBM25F
+from server.search.spelling import Speller
 from server.search.store import index_root, open_index, references_dir
 from server.search.text import make_snippet
 
@@ -55,14 +55,10 @@ class SearchEngine:
         corpus = Corpus(self.references)
         ix = open_index(corpus, self.index_dir)
         self.corpus, self.ix = corpus, ix
-        self.searcher = ix.searcher(weighting=BM25F(B=0.6, K1=1.2))
+        self.searcher = ix.searcher(weighting=SharedIdfBM25F(B=0.6, K1=1.2))
         self._fields = {sid: section_fields(corpus, s) for sid, s in corpus.sections.items()}
         self._tokens = {sid: q.section_tokens(f) for sid, f in self._fields.items()}
-        vocab: set[str] = set()
-        for f in self._fields.values():
-            vocab.update(w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z_]{2,}", f["body"] + " " + f["heading"]))
-        self.vocabulary = vocab
-        self.corrector = ListCorrector(sorted(vocab))
+        self.speller = Speller([f"{f['heading']} {f['body']} {f['code']}" for f in self._fields.values()])
         self._stamp = self._file_stamp()
         self._checked_at = time.monotonic()
 
@@ -87,7 +83,7 @@ class SearchEngine:
         with self._lock:
             self.refresh_if_changed()
             topic_id = self._topic(topic)
-            parsed = q.parse(text, self.vocabulary, self.corrector)
+            parsed = q.parse(text, self.speller)
             built = q.build(parsed)
             if built is None:
                 raise InvalidInputError("the query has no searchable words",
@@ -103,7 +99,7 @@ class SearchEngine:
             total = len(hits)
             words = [*parsed.words, *parsed.corrections.values()]
             results = [self._hit(sid, score, words) for score, sid in ranked[:limit]]
-            return SearchResult(query=text, total=total, suggestion=self._suggestion(parsed, total), results=results)
+            return SearchResult(query=text, total=total, suggestion=self._suggestion(parsed), results=results)
 
     def _hit(self, sid: str, score: float, words: list[str]) -> SearchHit:
         section = self.corpus.sections[sid]
@@ -118,11 +114,11 @@ class SearchEngine:
             snippet=make_snippet(self._fields[sid]["body"], words),
         )
 
-    def _suggestion(self, parsed: q.ParsedQuery, total: int) -> str | None:
+    @staticmethod
+    def _suggestion(parsed: q.ParsedQuery) -> str | None:
+        """The query with unknown words replaced by their closest corpus words ("did you mean")."""
         if parsed.corrections:
             return " ".join(parsed.corrections.get(w, w) for w in parsed.words)
-        if total == 0:
-            return "try fewer or more general words, or call list_docs to browse topics"
         return None
 
     def _topic(self, topic: str | None) -> str | None:

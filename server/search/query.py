@@ -18,10 +18,10 @@ from server.search.analysis import DOMAIN_STOP_WORDS, code_analyzer, identifier_
 from server.search.synonyms import expand
 
 # Query-time field weights, tuned on benchmarks/questions.yaml (see benchmarks/README.md for the procedure).
-FIELD_WEIGHTS = {"heading": 3.0, "code": 1.6, "body": 1.0, "doc_terms": 0.6}
-EXPANSION_WEIGHT = 0.35  # synonym expansions help, but never outrank the user's own words
+FIELD_WEIGHTS = {"heading": 2.0, "code": 1.6, "body": 1.0, "doc_terms": 0.6}
+EXPANSION_WEIGHT = 0.4  # synonym expansions help, but never outrank the user's own words
 CORRECTION_WEIGHT = 0.8  # a spelling correction stands in for an unknown word
-COVERAGE_BONUS = 0.9  # score *= 1 + COVERAGE_BONUS * (fraction of distinct query words the section covers)
+COVERAGE_BONUS = 1.5  # score *= 1 + COVERAGE_BONUS * (fraction of distinct query words the section covers)
 PHRASE_WEIGHT = 2.0
 
 _RAW_WORD = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*|\d+(?:[.,]\d+)*")

@@ -1,0 +1,23 @@
+"""BM25F with one IDF per word, not one per field.
+
+Whoosh's BM25F takes each term's IDF from the field it matched in. Headings are few and short, so an everyday word
+that happens to sit in one heading ("plan", "required", "created") gets a huge heading IDF and drags that section to
+the top of any question using the word. Here a heading or doc-terms match uses the word's IDF in the prose field,
+where its real rarity in the corpus shows; the field weight then says how much a heading match is worth.
+"""
+
+from __future__ import annotations
+
+from whoosh.scoring import BM25F, BM25FScorer
+
+PROSE_FIELDS = ("heading", "doc_terms")
+
+
+class SharedIdfBM25F(BM25F):
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if fieldname in PROSE_FIELDS and isinstance(scorer, BM25FScorer):
+            parent = searcher.get_parent()
+            # +1 document: a word absent from all bodies keeps a finite, high IDF
+            scorer.idf = max(parent.idf("body", text), 0.0) if parent.doc_frequency("body", text) else scorer.idf
+        return scorer

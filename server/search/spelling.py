@@ -1,0 +1,48 @@
+"""Did-you-mean: unknown query words corrected against the corpus's own vocabulary.
+
+Candidates come from difflib's similarity ratio (it handles transpositions such as "objcet", which a plain
+edit-distance-1 automaton misses); ties go to the word the corpus uses most, so "durabel" becomes "durable" and not
+"durably". Corrections keep the corpus's spelling ("transactionSync", not "transactionsync").
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+
+
+class Speller:
+    def __init__(self, texts: list[str]) -> None:
+        counts: Counter[str] = Counter()
+        spelling: dict[str, Counter[str]] = {}
+        for text in texts:
+            for word in _WORD.findall(text):
+                low = word.lower()
+                counts[low] += 1
+                spelling.setdefault(low, Counter())[word] += 1
+        self.counts = counts
+        self.display = {low: forms.most_common(1)[0][0] for low, forms in spelling.items()}
+        # Buckets by length: a correction is at most two characters longer or shorter, so only those are scanned.
+        self._by_length: dict[int, list[str]] = {}
+        for w in counts:
+            self._by_length.setdefault(len(w), []).append(w)
+
+    def __contains__(self, word: str) -> bool:
+        return word.lower() in self.counts
+
+    def correct(self, word: str) -> str | None:
+        """The best corpus word for an unknown ``word``, or None when nothing is close enough."""
+        low = word.lower()
+        if low in self.counts or len(low) < 4 or any(c.isdigit() for c in low):
+            return None
+        cutoff = 0.8 if len(low) < 7 else 0.75
+        pool = [w for n in range(len(low) - 2, len(low) + 3) for w in self._by_length.get(n, ())
+                if w[0] == low[0] or w[1:2] == low[1:2]]
+        candidates = difflib.get_close_matches(low, pool, n=6, cutoff=cutoff)
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda c: (round(difflib.SequenceMatcher(None, low, c).ratio(), 2), self.counts[c]))
+        return self.display[best]
