@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..context import ReviewContext
-from ..parse import SourceFile, call_args, string_value
+from ..parse import FUNCTION_TYPES, SourceFile, ancestors, call_args, enclosing_class, string_value
 from ..rule import Rule
 
 _CONST_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -25,13 +25,15 @@ def _constant(ctx: ReviewContext, src: SourceFile, node, depth: int = 0) -> bool
         return _constant(ctx, src, node.named_children[0], depth + 1)
     if t == "identifier":
         name = src.text_of(node)
-        if _CONST_NAME.match(name):
+        if _CONST_NAME.match(name) or _safe_param(src, node, name):
             return True
         init = ctx.const_init(src, name, node)
         return init is not None and _constant(ctx, src, init, depth + 1)
     if t == "member_expression":
         prop = src.text_of(node.child_by_field_name("property"))
-        return bool(_CONST_NAME.match(prop))
+        if _CONST_NAME.match(prop):
+            return True
+        return src.ntext(node.child_by_field_name("object")) == "this" and _literal_field(ctx, src, node, prop)
     if t == "binary_expression":
         return all(_constant(ctx, src, c, depth + 1) for c in node.named_children)
     if t == "ternary_expression":
@@ -41,6 +43,38 @@ def _constant(ctx: ReviewContext, src: SourceFile, node, depth: int = 0) -> bool
         return bool(re.search(r"""\.map\(\(?\w*\)?=>["'`]\?["'`]\)\.join\(""", text) or
                     re.match(r"""^["'`]\?,?["'`]\.repeat\(""", text) or re.search(r"""Array\(.*\)\.fill\(["'`]\?["'`]\)""", text))
     return False
+
+
+_SAFE_TYPE = re.compile(r"""^:\s*(number|bigint|boolean|(["'][^"'`$]*["']|\d+)(\s*\|\s*(["'][^"'`$]*["']|\d+))*)\s*$""")
+
+
+def _safe_param(src: SourceFile, node, name: str) -> bool:
+    """A parameter typed `number` or as a union of string literals (`"asc" | "desc"`) cannot carry SQL text; the
+    same assumption semgrep makes for numbers (taint_assume_safe_numbers)."""
+    for a in ancestors(node):
+        if a.type in FUNCTION_TYPES:
+            params = a.child_by_field_name("parameters")
+            for p in params.named_children if params is not None else ():
+                pattern = p.child_by_field_name("pattern")
+                if pattern is not None and src.text_of(pattern) == name:
+                    ann = p.child_by_field_name("type")
+                    return ann is not None and bool(_SAFE_TYPE.match(src.text_of(ann)))
+    return False
+
+
+def _literal_field(ctx: ReviewContext, src: SourceFile, node, prop: str) -> bool:
+    """`this.table` whose every initializer and assignment in the class is a string literal."""
+    cls = enclosing_class(node)
+    if cls is None:
+        return False
+    values = []
+    for f in src.nodes("public_field_definition", cls):
+        if src.text_of(f.child_by_field_name("name")) == prop:
+            values.append(f.child_by_field_name("value"))
+    for a in src.nodes("assignment_expression", cls):
+        if src.ntext(a.child_by_field_name("left")) == f"this.{prop}":
+            values.append(a.child_by_field_name("right"))
+    return bool(values) and all(v is not None and v.type == "string" for v in values)
 
 
 def _dynamic(ctx: ReviewContext, src: SourceFile, q, depth: int = 0):
