@@ -7,14 +7,36 @@ from ..parse import call_args, member_name, receiver
 from ..rule import Rule
 
 
+def _from_pair(ctx: ReviewContext, src, rec, depth: int = 0) -> bool:
+    """The receiver is the server end of a WebSocketPair (accepted sockets), not an outgoing client socket
+    (`new WebSocket(url)` or `resp.webSocket`), which can never hibernate and must use accept()."""
+    if depth > 3 or rec is None:
+        return False
+    text = src.ntext(rec)
+    if "WebSocketPair" in text:
+        return True
+    if rec.type == "subscript_expression":
+        return _from_pair(ctx, src, rec.child_by_field_name("object"), depth + 1)
+    if rec.type != "identifier":
+        return False
+    for decl in src.nodes("variable_declarator"):
+        name, value = decl.child_by_field_name("name"), decl.child_by_field_name("value")
+        if name is None or value is None:
+            continue
+        names = [src.text_of(n) for n in ([name] if name.type == "identifier" else name.named_children)]
+        if text in names and (("WebSocketPair" in src.text_of(value)) or _from_pair(ctx, src, value, depth + 1)):
+            return True
+    return False
+
+
 def check(ctx: ReviewContext):
     for cls in ctx.do_classes:
         src = cls.src
-        if "WebSocketPair" not in src.text_of(cls.node) and "WebSocket" not in src.text_of(cls.node):
+        if "WebSocketPair" not in src.text_of(cls.node):
             continue
         for call in ctx.calls_named(src, "accept", "addEventListener", within=cls.node):
             rec = receiver(call)
-            if rec is None or ctx.kind(src, rec):
+            if rec is None or ctx.kind(src, rec) or not _from_pair(ctx, src, rec):
                 continue
             name = member_name(src, call)
             args = call_args(call)
