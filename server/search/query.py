@@ -42,21 +42,19 @@ def _tokens(analyzer, text: str) -> list[str]:
     return [t.text for t in analyzer(text)]
 
 
-def parse(text: str, vocabulary: set[str], corrector=None) -> ParsedQuery:
+def parse(text: str, speller=None) -> ParsedQuery:
     words: list[str] = []
+    corrections: dict[str, str] = {}
     for raw in _RAW_WORD.findall(text):
         low = raw.lower()
         if low in DOMAIN_STOP_WORDS or low in (w.lower() for w in words):
             continue
+        fixed = speller.correct(raw) if speller is not None else None
+        if fixed and fixed.lower() in DOMAIN_STOP_WORDS:
+            continue  # "durabel" was only a misspelt stop word
         words.append(raw)
-    corrections: dict[str, str] = {}
-    if corrector is not None:
-        for w in words:
-            low = w.lower()
-            if low not in vocabulary and len(low) > 3 and not any(c.isdigit() for c in low):
-                suggestions = corrector.suggest(low, limit=1, maxdist=2 if len(low) > 6 else 1)
-                if suggestions and suggestions[0] != low:
-                    corrections[w] = suggestions[0]
+        if fixed:
+            corrections[raw] = fixed
     phrases = [p for p in _QUOTED.findall(text) if len(_tokens(_PROSE, p)) > 1]
     return ParsedQuery(words, corrections, expand(text), phrases)
 

@@ -38,7 +38,7 @@ class Speller:
         low = word.lower()
         if low in self.counts or len(low) < 4 or any(c.isdigit() for c in low):
             return None
-        cutoff = 0.8 if len(low) < 7 else 0.75
+        cutoff = 0.84  # tight: an unknown but real word ("europe") must not turn into a random corpus word
         pool = [w for n in range(len(low) - 2, len(low) + 3) for w in self._by_length.get(n, ())
                 if w[0] == low[0] or w[1:2] == low[1:2]]
         candidates = difflib.get_close_matches(low, pool, n=6, cutoff=cutoff)
