@@ -60,6 +60,7 @@ RUNTIME_CASES = {
     "do-sql-create-not-idempotent": r"already exists",
     "do-transactionsync-async": r"did not roll back",
     "do-sql-multistmt-bindings": r"only the last statement can have parameters",
+    "do-ws-close-not-reciprocated": r"no close frame",
 }
 
 

@@ -43,9 +43,10 @@ export class Auction extends DurableObject<Env> {
     this.broadcast({ type: "bid", bidder, amount });
   }
 
-  async webSocketClose(ws: WebSocket): Promise<void> {
-    // compatibility_date >= 2026-04-07: the runtime completes the close handshake itself
-    void ws;
+  async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Optional from compatibility date 2026-04-07 by the docs, but workerd 1.20261102 (wrangler dev) still leaves
+    // the client without a close frame unless the handler closes: closing is harmless either way.
+    ws.close(code, reason);
   }
 
   async alarm(): Promise<void> {
