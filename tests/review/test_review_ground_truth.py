@@ -61,6 +61,7 @@ RUNTIME_CASES = {
     "do-transactionsync-async": r"did not roll back",
     "do-sql-multistmt-bindings": r"only the last statement can have parameters",
     "do-ws-close-not-reciprocated": r"no close frame",
+    "do-ws-missing-handler": r"no answer",
 }
 
 

@@ -13,7 +13,7 @@ def check(ctx: ReviewContext):
             continue
         for call in class_uses(ctx, cls, {"state"}, {"acceptWebSocket"}):
             yield ctx.hit(cls.src, call, f"`{cls.name}` accepts hibernatable WebSockets but defines no "
-                          "webSocketMessage(); incoming messages raise an error instead of reaching your code.")
+                          "webSocketMessage(): incoming messages are dropped and never reach your code.")
             break
 
 
@@ -22,7 +22,8 @@ RULE = Rule(
     severity="error",
     summary="ctx.acceptWebSocket() used in a class without a webSocketMessage() handler.",
     why="With the Hibernation API the runtime delivers each message by calling the class's `webSocketMessage` "
-        "method. A class that accepts sockets but lacks it cannot receive anything: every message is an error.",
+        "method. A class that accepts sockets but lacks it never sees a message: workerd drops them silently, so "
+        "clients wait for answers that never come.",
     bad='export class Feed extends DurableObject {\n  async fetch(req: Request) {\n    const [client, server] = Object.values(new WebSocketPair());\n'
         '    this.ctx.acceptWebSocket(server);\n    return new Response(null, { status: 101, webSocket: client });\n  }\n}',
     good='export class Feed extends DurableObject {\n  async fetch(req: Request) {\n    const [client, server] = Object.values(new WebSocketPair());\n'
