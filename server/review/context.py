@@ -17,7 +17,7 @@ from functools import cached_property
 import tree_sitter as ts
 
 from .config import ParsedConfig
-from .parse import (SourceFile, call_args, callee, enclosing_class, member_name, norm, receiver, string_value)
+from .parse import (SourceFile, call_args, callee, enclosing_class, member_name, receiver, string_value)
 
 # Expressions that are the DurableObjectState itself, before aliases are added.
 _STATE_RE = re.compile(r"^(this\.)?(ctx|state|_ctx|_state|durableObjectState|doState)$")

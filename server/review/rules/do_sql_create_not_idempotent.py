@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..context import ReviewContext
-from ..parse import enclosing_function, enclosing_method
+from ..parse import ancestors, enclosing_class, enclosing_function, enclosing_method
 from ..rule import Rule
 from ..ruleutil import is_conditional
 
@@ -18,14 +18,32 @@ def check(ctx: ReviewContext):
             sql = ctx.sql_text(src, call)
             if not sql or not _CREATE.search(sql):
                 continue
-            # a migration runner guards its CREATEs (if/loop over pending migrations); only unguarded ones rerun
-            scope = enclosing_method(call) or enclosing_function(call)
+            # a migration runner guards its CREATEs (if/loop over pending migrations); only unguarded ones rerun.
+            # Migration steps are defined outside the class or as entries of a list, and rebuild steps
+            # (CREATE x_new; copy; DROP x; ALTER x_new RENAME) are one-shot by construction: all are left alone.
+            if enclosing_class(call) is None or _in_migration_list(call):
+                continue
+            fn = enclosing_function(call)
+            if fn is not None and _REBUILD.search(src.text_of(fn)):
+                continue
+            scope = enclosing_method(call) or fn
             if scope is not None and is_conditional(call, scope):
                 continue
             if any(a.type == "try_statement" for a in _up_to(call, scope)):
                 continue
             yield ctx.hit(src, call, "This CREATE has no IF NOT EXISTS and runs unconditionally: the second time the "
                           "object starts (every wake after eviction) it throws 'already exists'.")
+
+
+_REBUILD = re.compile(r"\b(drop\s+table|alter\s+table\s+\S+\s+rename)\b", re.I)
+
+
+def _in_migration_list(node) -> bool:
+    """Inside a function that is an element of an array literal: `MIGRATIONS = [(sql) => sql.exec("CREATE ...")]`."""
+    for a in ancestors(node):
+        if a.type in ("arrow_function", "function_expression") and a.parent is not None and a.parent.type == "array":
+            return True
+    return False
 
 
 def _up_to(node, stop):
