@@ -23,6 +23,7 @@ def collect_paths(paths: list[str]) -> list[tuple[str, str]]:
     chosen: list[str] = []
     for p in paths:
         if os.path.isdir(p):
+            before = len(chosen)
             for root, dirs, names in os.walk(p, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for n in sorted(names):
@@ -32,6 +33,10 @@ def collect_paths(paths: list[str]) -> list[tuple[str, str]]:
                         if len(chosen) > MAX_FILES:
                             raise ReviewError(f"more than {MAX_FILES} reviewable files under {p}",
                                               hint="Point the review at the Worker's folder, not a whole monorepo.")
+            if not any(os.path.basename(c).lower() in CONFIG_NAMES for c in chosen[before:]):
+                cfg = _config_beside(os.path.join(p, "_"))  # `review src/`: the config is usually one level up
+                if cfg:
+                    chosen.append(cfg)
         elif os.path.isfile(p):
             chosen.append(p)
             cfg = _config_beside(p)

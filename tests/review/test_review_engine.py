@@ -172,6 +172,8 @@ def test_review_paths_reads_folders_and_finds_config(tmp_path):
     assert "do-binding-without-migration" in rules_of(res)
     res = review_paths([str(tmp_path)])
     assert sorted(set(rules_of(res))) == ["do-binding-without-migration", "do-input-skipped"]
+    res = review_paths([str(tmp_path / "src")])  # the config one level up is found for a folder too
+    assert sorted(set(rules_of(res))) == ["do-binding-without-migration", "do-input-skipped"]
     with pytest.raises(InvalidInputError):
         review_paths([str(tmp_path / "missing")])
 
