@@ -78,6 +78,12 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
         if src.has_errors:
             hits.append(("do-syntax-error", _syntax_hit(src)))
 
+    if files and not seen:
+        names = ", ".join(p for p, _ in list(files)[:3])
+        raise InvalidInputError(f"nothing to review: {names} {'is' if len(files) == 1 else 'are'} neither TypeScript/"
+                                "JavaScript nor a wrangler config",
+                                hint="Name files by their real path, e.g. src/index.ts and wrangler.jsonc "
+                                     "(.ts .tsx .mts .cts .js .mjs, wrangler.jsonc/.json/.toml).")
     ctx = ReviewContext(sources, configs, compatibility_date)
     for rule in RULES.values():
         if rule.engine:

@@ -44,6 +44,9 @@ def collect_paths(paths: list[str]) -> list[tuple[str, str]]:
                 chosen.append(cfg)
         else:
             raise InvalidInputError(f"{p}: no such file or folder", hint="Check the path.")
+    if not chosen:
+        raise InvalidInputError(f"no TypeScript/JavaScript sources or wrangler config under {', '.join(paths)}",
+                                hint="Point the review at the Worker's folder (src/ and wrangler.jsonc).")
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
     for p in chosen:

@@ -156,8 +156,15 @@ def test_dotdot_paths_are_labels_only():
     assert all(f.path in ("proj/wrangler.jsonc", "../outside/index.ts", "../../etc/passwd.ts") for f in res.findings)
 
 
-def test_non_source_files_are_ignored():
-    assert review_files([("README.md", "# hi"), ("logo.png", "\x89PNG\x00")]).findings == []
+def test_non_source_files_are_ignored_beside_sources():
+    assert review_files([("README.md", "# hi"), ("logo.png", "\x89PNG\x00"), ("a.ts", "export {};\n")]).findings == []
+
+
+def test_only_unreviewable_files_is_invalid_input():
+    """An agent that names a file `counter` (no extension) must not get a silent `clean: true`."""
+    with pytest.raises(InvalidInputError) as exc:
+        review_files([("counter", SINGLETON)])
+    assert "src/index.ts" in exc.value.hint
 
 
 def test_review_paths_reads_folders_and_finds_config(tmp_path):
@@ -311,3 +318,9 @@ def test_test_files_may_address_fixed_objects():
     for path in ("test/counter.test.ts", "src/counter.spec.ts", "tests/helpers.ts"):
         assert rules_of(review_files([(path, SINGLETON)])) == []
     assert rules_of(review_files([("src/testing.ts", SINGLETON)])) == ["do-global-singleton"]
+
+
+def test_review_paths_on_a_folder_without_sources(tmp_path):
+    (tmp_path / "README.md").write_text("# nothing here\n")
+    with pytest.raises(InvalidInputError):
+        review_paths([str(tmp_path)])
