@@ -5,6 +5,12 @@ from __future__ import annotations
 from ..context import ReviewContext
 from ..parse import callee, enclosing_method, method_name
 from ..rule import Rule
+from ..ruleutil import is_conditional
+
+
+def _early_exit_before(src, body, call) -> bool:
+    return any(n.end_byte <= call.start_byte and (src.nodes("return_statement", n) or src.nodes("throw_statement", n))
+               for n in src.nodes("if_statement", body))
 
 
 def check(ctx: ReviewContext):
@@ -17,12 +23,16 @@ def check(ctx: ReviewContext):
                 t = src.ntext(callee(call))
                 if t.startswith("this.") and t.count(".") == 1:
                     called_from_ctor.add(t[5:])
-        for call in src.calls(cls.node):
-            sc = ctx.storage_call(src, call)
-            if not sc or sc != ("state", "blockConcurrencyWhile"):
+        for call in ctx.calls_named(src, "blockConcurrencyWhile", within=cls.node):
+            if ctx.storage_call(src, call) != ("state", "blockConcurrencyWhile"):
                 continue
-            name = method_name(src, enclosing_method(call))
+            method = enclosing_method(call)
+            name = method_name(src, method)
             if name == "constructor" or name in called_from_ctor:
+                continue
+            # lazy one-time init (`if (this.ready) return;` or `if (!this.ready) await ...bCW`) runs once per wake
+            body = method.child_by_field_name("body") if method is not None else None
+            if method is not None and (is_conditional(call, method) or (body is not None and _early_exit_before(src, body, call))):
                 continue
             yield ctx.hit(src, call, f"blockConcurrencyWhile in `{name or 'a method'}` blocks every other event of "
                           "this object on each call; keep it to the constructor.")
