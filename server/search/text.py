@@ -45,7 +45,7 @@ def _matches(word: str, keys: set[str]) -> bool:
     return any(p in keys for p in identifier_parts(word)) if "." in word or any(c.isupper() for c in word[1:]) else False
 
 
-def make_snippet(text: str, words: list[str], width: int = 220) -> str:
+def make_snippet(text: str, words: list[str], width: int = 180) -> str:
     """The window of about ``width`` characters holding the most distinct query terms, matches in **bold**."""
     keys = term_keys(words)
     tokens = list(_WORD.finditer(text))
