@@ -53,10 +53,12 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
     configs: list[ParsedConfig] = []
     texts: dict[str, list[str]] = {}
     seen: set[str] = set()
+    given: dict[str, str] = {}  # normalised path -> the path as the caller wrote it (findings report the latter)
     for path, content in files:
         if not isinstance(path, str) or not isinstance(content, str):
             raise InvalidInputError("each file needs a string path and string content", hint="Pass {path, content}.")
-        path = path.replace("\\", "/")
+        original, path = path, path.replace("\\", "/")
+        given.setdefault(path, original)
         if path in seen or not is_reviewable(path):
             continue
         seen.add(path)
@@ -94,7 +96,7 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
         except Exception:  # a rule bug must cost one rule, never the review
             log.exception("rule %s failed; its findings are missing from this review", rule.id)
 
-    findings = _to_findings(hits, texts)
+    findings = _to_findings(hits, texts, given)
     summary = ReviewSummary(
         error=sum(f.severity == "error" for f in findings),
         warning=sum(f.severity == "warning" for f in findings),
@@ -149,7 +151,8 @@ def suppressed(lines: list[str], line: int, rule_id: str) -> bool:
     return False
 
 
-def _to_findings(hits: Iterable[tuple[str, Hit]], texts: dict[str, list[str]]) -> list[Finding]:
+def _to_findings(hits: Iterable[tuple[str, Hit]], texts: dict[str, list[str]],
+                 given: dict[str, str]) -> list[Finding]:
     out: dict[tuple, Finding] = {}
     for rule_id, h in hits:
         rule = RULES[rule_id]
@@ -161,7 +164,7 @@ def _to_findings(hits: Iterable[tuple[str, Hit]], texts: dict[str, list[str]]) -
         key = (h.path, h.line, h.column, rule_id)
         if key in out:
             continue
-        out[key] = Finding(rule=rule_id, severity=rule.severity, path=h.path, line=h.line, column=h.column,
+        out[key] = Finding(rule=rule_id, severity=rule.severity, path=given.get(h.path, h.path), line=h.line, column=h.column,
                            end_line=end_line, end_column=max(end_col, 1), message=h.message, fix=rule.fix,
                            docs=list(rule.docs))
     return sorted(out.values(), key=lambda f: (f.path, f.line, f.column, _SEVERITY_ORDER[f.severity], f.rule))

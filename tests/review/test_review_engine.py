@@ -324,3 +324,8 @@ def test_review_paths_on_a_folder_without_sources(tmp_path):
     (tmp_path / "README.md").write_text("# nothing here\n")
     with pytest.raises(InvalidInputError):
         review_paths([str(tmp_path)])
+
+
+def test_paths_are_reported_as_given_and_odd_text_is_fine():
+    res = review_files([("src\\\\win.ts", SINGLETON), ("odd.ts", "const s = '\ud800 x';\n" + SINGLETON)])
+    assert {f.path for f in res.findings} == {"src\\\\win.ts", "odd.ts"}
