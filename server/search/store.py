@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import shutil
+import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass
@@ -35,8 +36,15 @@ KEEP_GENERATIONS = 3
 
 
 def references_dir() -> Path:
+    """DO_EXPERT_REFERENCES, else the checkout's references/, else the copy a regular install puts in
+    <prefix>/share/do-expert/references."""
     env = os.environ.get("DO_EXPERT_REFERENCES")
-    return Path(env).expanduser().resolve() if env else PACKAGE_ROOT / "references"
+    if env:
+        return Path(env).expanduser().resolve()
+    checkout = PACKAGE_ROOT / "references"
+    if checkout.is_dir():
+        return checkout
+    return Path(sysconfig.get_path("data")) / "share" / "do-expert" / "references"
 
 
 def _writable(folder: Path) -> bool:
@@ -53,7 +61,7 @@ def index_root() -> Path:
     if env:
         return Path(env).expanduser().resolve()
     repo_index = PACKAGE_ROOT / "index"
-    if _writable(repo_index):
+    if (PACKAGE_ROOT / "references").is_dir() and _writable(repo_index):  # a checkout, not site-packages
         return repo_index
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "do-expert" / "index"
