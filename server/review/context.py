@@ -242,10 +242,11 @@ class ReviewContext:
 
     def kind(self, src: SourceFile, node: ts.Node | None) -> str | None:
         """Which DO object an expression evaluates to: "state", "storage", "sql", "kv", or None."""
+        while node is not None and node.type in ("parenthesized_expression", "non_null_expression",
+                                                 "as_expression") and node.named_children:
+            node = node.named_children[0]  # a loop, not recursion: `((((x))))` can be thousands deep
         if node is None:
             return None
-        if node.type in ("parenthesized_expression", "non_null_expression", "as_expression") and node.named_children:
-            return self.kind(src, node.named_children[0])
         return self.kind_of_text(src, src.ntext(node))
 
     def kind_of_text(self, src: SourceFile, t: str) -> str | None:
@@ -261,14 +262,25 @@ class ReviewContext:
         return out
 
     def _kind_of_text(self, src: SourceFile, t: str, al: dict[str, str]) -> str | None:
+        """Walk a member chain left to right (iteratively: generated code can chain thousands of members)."""
         if t in al:
             return al[t]
-        if _STATE_RE.match(t):
-            return "state"
-        if "." in t:
-            base, _, prop = t.rpartition(".")
-            return _member_kind(self.kind_of_text(src, base), prop)
-        return None
+        if len(t) > 2000:
+            return None  # no storage expression is this long
+        parts = t.split(".")
+        prefix = parts[0]
+        kind = al.get(prefix) or ("state" if _STATE_RE.match(prefix) else None)
+        for i, prop in enumerate(parts[1:], 1):
+            prefix = prefix + "." + prop
+            if prefix in al:
+                kind = al[prefix]
+            elif _STATE_RE.match(prefix):
+                kind = "state"
+            else:
+                kind = _member_kind(kind, prop)
+            if kind is None and i < len(parts) - 1 and not any(k.startswith(prefix + ".") for k in al):
+                return None
+        return kind
 
     def storage_call(self, src: SourceFile, call: ts.Node) -> tuple[str, str] | None:
         """``(receiver kind, method)`` when ``call`` is a method of state/storage/sql/kv, e.g. ("sql", "exec")."""

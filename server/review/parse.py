@@ -219,6 +219,8 @@ def is_async(fn: ts.Node) -> bool:
 
 def string_value(src: SourceFile, node: ts.Node | None) -> str | None:
     """The value of a string literal or a template literal without substitutions, else None."""
+    while node is not None and node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
     if node is None:
         return None
     if node.type == "string":
@@ -227,8 +229,6 @@ def string_value(src: SourceFile, node: ts.Node | None) -> str | None:
         if any(c.type == "template_substitution" for c in node.named_children):
             return None
         return src.text_of(node)[1:-1]
-    if node.type == "parenthesized_expression" and node.named_children:
-        return string_value(src, node.named_children[0])
     return None
 
 

@@ -329,3 +329,14 @@ def test_review_paths_on_a_folder_without_sources(tmp_path):
 def test_paths_are_reported_as_given_and_odd_text_is_fine():
     res = review_files([("src\\\\win.ts", SINGLETON), ("odd.ts", "const s = '\ud800 x';\n" + SINGLETON)])
     assert {f.path for f in res.findings} == {"src\\\\win.ts", "odd.ts"}
+
+
+def test_pathological_nesting_is_handled_without_losing_rules(caplog):
+    import logging
+
+    caplog.set_level(logging.ERROR, logger="server.review.engine")
+    deep = ("export class A extends DurableObject { f() { return this.ctx.storage.sql.exec("
+            + "(" * 3000 + '"BEGIN"' + ")" * 3000 + "); } }\n")
+    assert rules_of(review_files([("deep.ts", deep)])) == ["do-sql-transaction-stmt"]
+    review_files([("chain.ts", "x" + ".y" * 20000 + "();\n"), ("arr.ts", "const a = " + "[" * 5000 + "]" * 5000 + ";\n")])
+    assert not caplog.records, caplog.records[0].getMessage()
