@@ -365,10 +365,11 @@ class ReviewContext:
 
     def is_stub_expr(self, src: SourceFile, node: ts.Node | None) -> bool:
         """A stub: ``ns.get(id)``/``ns.getByName(n)`` on a namespace, or a const initialised with one."""
+        while node is not None and node.type in ("parenthesized_expression", "await_expression",
+                                                 "non_null_expression") and node.named_children:
+            node = node.named_children[-1]
         if node is None:
             return False
-        if node.type in ("parenthesized_expression", "await_expression", "non_null_expression") and node.named_children:
-            return self.is_stub_expr(src, node.named_children[-1])
         if node.type == "call_expression":
             return member_name(src, node) in ("get", "getByName") and self.is_namespace_expr(src, receiver(node))
         if node.type == "identifier":
