@@ -11,7 +11,13 @@ def check(ctx: ReviewContext):
         if cls.extends_do or (cls.extends and not cls.implements_do):
             continue  # extends DurableObject, or extends some other base (a framework) that we cannot judge
         name = cls.node.child_by_field_name("name") or cls.node
-        how = "implements DurableObject" if cls.implements_do else "has the old (state, env) constructor shape"
+        ctor = cls.methods.get("constructor")
+        if cls.implements_do:
+            how = "implements DurableObject"
+        elif ctor is not None and "DurableObjectState" in cls.src.text_of(ctor.child_by_field_name("parameters")):
+            how = "has the old (state, env) constructor shape"
+        else:
+            how = "is bound as a Durable Object in the wrangler config"
         yield ctx.hit(cls.src, name, f"`{cls.name}` {how} without `extends DurableObject`: it has no `this.ctx`/"
                       "`this.env` and its methods cannot be called over RPC.")
 
