@@ -24,6 +24,7 @@ from server import __version__
 from server.errors import DoExpertError
 from server.models import DocList, ReadResult, SearchResult
 from server.models import ScaffoldClassResult, ScaffoldProjectResult, TemplateList
+from server.models import ReviewFile, ReviewResult, RuleExplanation, RuleList
 from server.search.engine import SearchEngine
 
 log = logging.getLogger("do_expert")
@@ -159,6 +160,80 @@ def scaffold_class(
     from server.scaffold import scaffold_class as core_scaffold_class
 
     return call_core(lambda: core_scaffold_class(class_name, list(features), binding, config_format, config_style))
+
+
+# -------------------------------------------------------------------------------------------------------- review tools
+@mcp.tool(title="Review Durable Object code", annotations=READ_ONLY)
+def review_code(
+    files: Annotated[list[ReviewFile], Field(min_length=1, max_length=50,
+                                             description="1-50 files as {path, content}: the Durable Object and "
+                                                         "Worker TypeScript, plus wrangler.jsonc/.json/.toml when "
+                                                         "you have it (config rules need it).")],
+    compatibility_date: Annotated[str | None, Field(description="YYYY-MM-DD the code runs at. Default: the "
+                                                                "config's compatibility_date; when neither is "
+                                                                "known, date-gated rules assume a current date.")] = None,
+) -> ReviewResult:
+    """Review Durable Object TypeScript and wrangler config for platform-specific bugs: global singletons, awaits
+    that break write atomicity, races across fetch(), SQL injection and rejected statements, alarms and WebSocket
+    hibernation mistakes, classes not exported or not declared, SQL on KV-backed classes, and more.
+
+    Send the files you wrote or changed together with the project's wrangler config. Each finding has a rule id,
+    severity, 1-based line and column, a message, a fix and reference section ids. Next: fix every error and
+    warning (explain_rule gives the reasoning and a corrected example; read_docs the `docs` ids), then call
+    review_code again with the updated files until `clean` is true. Info findings are advice. A deliberate
+    exception can be silenced with `// do-expert-ignore <rule-id>` on the line or the line above.
+    """
+    from server.review import review_files
+
+    return call_core(lambda: review_files([(f.path, f.content) for f in files], compatibility_date))
+
+
+@mcp.tool(title="List review rules", annotations=READ_ONLY)
+def list_rules() -> RuleList:
+    """List every review rule: id, severity (error, warning, info), one-line summary and reference ids.
+
+    Use it to see what review_code checks. Next: explain_rule for one rule's reasoning and examples.
+    """
+    from server.review import list_rules as core_list_rules
+
+    return call_core(core_list_rules)
+
+
+@mcp.tool(title="Explain a review rule", annotations=READ_ONLY)
+def explain_rule(
+    rule: Annotated[str, Field(description="Rule id from a review_code finding or list_rules, e.g. "
+                                           "'do-sql-interpolation'.")],
+) -> RuleExplanation:
+    """Explain one review rule: why the pattern fails on Durable Objects, a bad and a good example, the fix and
+    reference section ids.
+
+    Use it when a review_code finding is unclear. Next: apply the fix, read_docs the `docs` ids for depth, and call
+    review_code again.
+    """
+    from server.review import explain_rule as core_explain_rule
+
+    return call_core(lambda: core_explain_rule(rule))
+
+
+def _rule_reader(rule_id: str) -> Callable[[], str]:
+    def reader() -> str:
+        from server.review import rule_markdown
+
+        return rule_markdown(rule_id)
+
+    return reader
+
+
+def _register_rule_resources() -> None:
+    """Each review rule's documentation is a resource do-rules://<rule-id> (Markdown: why, bad, good, fix)."""
+    from server.review import list_rules as core_list_rules
+
+    for r in core_list_rules().rules:
+        mcp.resource(f"do-rules://{r.id}", name=r.id, title=f"Review rule {r.id}", description=r.summary,
+                     mime_type="text/markdown")(_rule_reader(r.id))
+
+
+_register_rule_resources()
 
 
 # --------------------------------------------------------------------------------------------------------- resources

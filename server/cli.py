@@ -4,6 +4,8 @@
     do-expert search QUERY [--limit N] [--topic T] [--json]
     do-expert read ID... [--json]
     do-expert index build|status [--json]
+    do-expert review PATH... [--format text|json|sarif] [--strict] [--compatibility-date D]
+    do-expert rules [RULE] [--json]
     do-expert new NAME --template T [--dir D] [--config-style exports|migrations] [--force] [--json]
     do-expert templates [--json]
 
@@ -91,6 +93,44 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """Exit 1 when there are errors (or warnings with --strict), so the command gates CI like a linter."""
+    from server.review import format_text, review_files, to_sarif
+    from server.review.files import collect_paths
+
+    files = collect_paths(args.paths)
+    result = review_files(files, args.compatibility_date)
+    fmt = "json" if args.json else args.format
+    if fmt == "json":
+        _print_json(result)
+    elif fmt == "sarif":
+        print(json.dumps(to_sarif(result, dict(files)), indent=2, ensure_ascii=False))
+    else:
+        print(format_text(result))
+    failing = result.summary.error + (result.summary.warning if args.strict else 0)
+    return 1 if failing else 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from server.review import explain_rule, list_rules, rule_markdown
+
+    if args.rule:
+        if args.json:
+            _print_json(explain_rule(args.rule))
+        else:
+            print(rule_markdown(args.rule))
+        return 0
+    result = list_rules()
+    if args.json:
+        _print_json(result)
+        return 0
+    width = max(len(r.id) for r in result.rules)
+    for r in result.rules:
+        print(f"{r.id:{width}}  {r.severity:7}  {r.summary}")
+    print("\nExplain one with: do-expert rules RULE")
+    return 0
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -155,6 +195,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_index)
 
     # review and scaffold subcommands follow, one block each
+
+    p = sub.add_parser("review", help="review Durable Object code and wrangler config (exit 1 on errors)")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="files or folders; the wrangler config beside a given file is included")
+    p.add_argument("--format", choices=["text", "json", "sarif"], default="text",
+                   help="text (default), json (the review_code result) or sarif (SARIF 2.1.0 for code scanning)")
+    p.add_argument("--json", action="store_true", help="same as --format json")
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too, not only on errors")
+    p.add_argument("--compatibility-date", metavar="YYYY-MM-DD",
+                   help="judge date-gated rules as of this date (default: the config's compatibility_date)")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("rules", help="list the review rules, or explain one")
+    p.add_argument("rule", nargs="?", help="a rule id, e.g. do-sql-interpolation")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_rules)
 
     p = sub.add_parser("new", help="create a Durable Object project from a template")
     p.add_argument("name", help="project and Worker name: lowercase letters, digits and '-'")
