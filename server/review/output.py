@@ -103,7 +103,7 @@ def to_sarif(result: ReviewResult, texts: dict[str, str] | None = None) -> dict:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "do-expert", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": "https://github.com/do-expert/do-expert", "rules": rules}},
+                                "rules": rules}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
