@@ -21,8 +21,10 @@ def test_tools_search_read_list_resources_prompts(tmp_path):
     async def scenario():
         async with stdio_client(tmp_path / "ix") as client:
             tools = {t.name: t for t in (await client.list_tools()).tools}
-            assert {"search_docs", "read_docs", "list_docs"} <= set(tools)
-            for name in ("search_docs", "read_docs", "list_docs"):
+            contract = {"search_docs", "read_docs", "list_docs", "review_code", "list_rules", "explain_rule",
+                        "list_templates", "scaffold_project", "scaffold_class"}
+            assert contract <= set(tools), contract - set(tools)
+            for name in contract:
                 tool = tools[name]
                 assert tool.annotations.read_only_hint and tool.annotations.idempotent_hint
                 assert tool.output_schema and tool.description and "read_docs" in tools["search_docs"].description
@@ -48,6 +50,12 @@ def test_tools_search_read_list_resources_prompts(tmp_path):
             doc_id, slug = first["id"].split("#")
             section = await client.read_resource(f"do-docs://{doc_id}/{slug}")
             assert section.contents[0].text == read["sections"][0]["markdown"]
+
+            review = structured(await client.call_tool("review_code", {"files": [{"path": "src/do.ts", "content":
+                "import { DurableObject } from 'cloudflare:workers';\nexport class A extends DurableObject {\n"
+                "  run(x: string) { this.ctx.storage.sql.exec(`SELECT * FROM t WHERE id = ${x}`); }\n}\n"}]}))
+            assert not review["clean"] and review["findings"][0]["rule"] == "do-sql-interpolation"
+            assert review["findings"][0]["line"] == 3
 
             prompts = {p.name for p in (await client.list_prompts()).prompts}
             assert {"review-durable-object", "design-durable-object"} <= prompts
