@@ -20,6 +20,7 @@ import tree_sitter as ts  # noqa: E402
 
 from review_fixtures import cases, clean_projects, expected, read_case  # noqa: E402
 from server.review import review_files  # noqa: E402
+from server.search.corpus import reference_files  # noqa: E402
 from server.review.parse import TS_LANGUAGE  # noqa: E402
 from server.review.rules import RULES  # noqa: E402
 
@@ -89,7 +90,7 @@ def reference_examples() -> tuple[int, int, int]:
 
     fence = re.compile(r"^```(?:ts|typescript)\s*$")
     blocks = errors = warnings = 0
-    for path in sorted(p for p in (ROOT / "references").glob("*.md") if p.name.lower() != "readme.md"):
+    for path in reference_files(ROOT / "references"):
         lines = path.read_text().split("\n")
         i = 0
         while i < len(lines):

@@ -47,31 +47,28 @@ def is_conditional(node: ts.Node, stop: ts.Node) -> bool:
     return False
 
 
-def is_write(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> bool:
-    """A storage write: KV put/delete (async or sync) or an exec whose SQL is known to write."""
+def _storage_op(ctx: ReviewContext, src: SourceFile, call: ts.Node, kv_methods, sql_re) -> bool:
+    """A storage call that is a KV call named in ``kv_methods`` or an exec whose SQL matches ``sql_re``."""
     sc = ctx.storage_call(src, call)
     if not sc:
         return False
     kind, method = sc
-    if kind in ("storage", "kv") and method in KV_WRITES:
+    if kind in ("storage", "kv") and method in kv_methods:
         return True
     if kind == "sql" and method == "exec":
         sql = ctx.sql_text(src, call)
-        return bool(sql and WRITE_SQL_RE.match(sql))
+        return bool(sql and sql_re.match(sql))
     return False
+
+
+def is_write(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> bool:
+    """A storage write: KV put/delete (async or sync) or an exec whose SQL is known to write."""
+    return _storage_op(ctx, src, call, KV_WRITES, WRITE_SQL_RE)
 
 
 def is_read(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> bool:
-    sc = ctx.storage_call(src, call)
-    if not sc:
-        return False
-    kind, method = sc
-    if kind in ("storage", "kv") and method in ("get", "list"):
-        return True
-    if kind == "sql" and method == "exec":
-        sql = ctx.sql_text(src, call)
-        return bool(sql and READ_SQL_RE.match(sql))
-    return False
+    """A storage read: KV get/list or an exec whose SQL is known to read."""
+    return _storage_op(ctx, src, call, ("get", "list"), READ_SQL_RE)
 
 
 def in_transaction_callback(ctx: ReviewContext, src: SourceFile, node: ts.Node) -> bool:

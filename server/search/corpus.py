@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 
@@ -219,6 +220,11 @@ def _split_sections(doc: Document) -> list[Section]:
     return sections
 
 
+def reference_files(root: Path) -> list[Path]:
+    """The corpus files in ``root``: every Markdown file except its README (the writers' guide)."""
+    return sorted(p for p in root.glob("*.md") if p.name.lower() != "readme.md")
+
+
 class Corpus:
     """All reference documents, loaded into memory (the corpus is small: tens of files, well under 1 MB)."""
 
@@ -226,7 +232,7 @@ class Corpus:
         self.root = root
         if not root.is_dir():
             raise CorpusError(f"reference folder not found: {root}", hint="set DO_EXPERT_REFERENCES to the folder")
-        self.files = sorted(p for p in root.glob("*.md") if p.name.lower() != "readme.md")
+        self.files = reference_files(root)
         self.docs: dict[str, Document] = {}
         self.sections: dict[str, Section] = {}
         self.aliases: dict[str, str] = {}
@@ -240,9 +246,18 @@ class Corpus:
         if not self.docs:
             raise CorpusError(f"no reference documents in {root}", hint="add references/<doc-id>.md files")
 
+    @cached_property
+    def hashes(self) -> dict[str, str]:
+        """sha256 of every reference file by name, read once per corpus."""
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in self.files}
+
+    @cached_property
     def fingerprint(self) -> str:
-        """Content hash of every reference file: the index is stale when this changes."""
-        return corpus_fingerprint(self.files)
+        """Content hash of the whole corpus: the index is stale when this changes."""
+        digest = hashlib.sha256()
+        for name, sha in self.hashes.items():
+            digest.update(f"{name}\0{sha}\n".encode())
+        return digest.hexdigest()
 
     def resolve(self, ident: str) -> Document | Section | None:
         """A doc id, an alias, or a section id (``doc#slug``, where ``doc`` may be an alias)."""
@@ -252,13 +267,3 @@ class Corpus:
             return self.docs.get(doc_id)
         return self.sections.get(f"{doc_id}#{slug}")
 
-
-def file_hashes(files: list[Path]) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(files)}
-
-
-def corpus_fingerprint(files: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for name, sha in file_hashes(files).items():
-        digest.update(f"{name}\0{sha}\n".encode())
-    return digest.hexdigest()

@@ -18,7 +18,7 @@ from whoosh.query import Term
 from server.errors import InvalidInputError
 from server.models import DocInfo, DocList, DocSection, ReadResult, SearchHit, SearchResult, SectionRef
 from server.search import query as q
-from server.search.corpus import Corpus, Document, Section
+from server.search.corpus import Corpus, Document, Section, reference_files
 from server.search.indexer import section_fields
 from server.search.scoring import SharedIdfBM25F
 from server.search.spelling import Speller
@@ -48,8 +48,8 @@ class SearchEngine:
 
     # ---------------------------------------------------------------------------------------------- lifecycle
     def _file_stamp(self) -> tuple:
-        files = sorted(p for p in self.references.glob("*.md") if p.name.lower() != "readme.md")
-        return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+        stats = [(p.name, p.stat()) for p in reference_files(self.references)]
+        return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
 
     def _load(self) -> None:
         corpus = Corpus(self.references)
@@ -90,10 +90,11 @@ class SearchEngine:
                                         hint="ask with API names or plain words, e.g. 'alarm retries backoff'")
             flt = Term("topic", topic_id) if topic_id else None
             hits = self.searcher.search(built, limit=CANDIDATES, filter=flt)
+            keys = q.coverage_keys(parsed)
             ranked = []
             for hit in hits:
                 sid = hit["id"]
-                cov = q.coverage(parsed, self._tokens[sid])
+                cov = q.coverage(keys, self._tokens[sid])
                 ranked.append((hit.score * (1 + q.COVERAGE_BONUS * cov), sid))
             ranked.sort(key=lambda pair: (-pair[0], pair[1]))
             total = len(hits)

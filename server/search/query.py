@@ -93,18 +93,22 @@ def word_keys(word: str) -> set[str]:
     return keys
 
 
-def coverage(parsed: ParsedQuery, section_tokens: set[str]) -> float:
-    """Fraction of the user's distinct words (or their corrections) found in a section's tokens."""
-    if not parsed.words:
-        return 0.0
-    hit = 0
+def coverage_keys(parsed: ParsedQuery) -> list[set[str]]:
+    """For each of the user's words, the tokens it (or its correction) can meet; computed once per query."""
+    keys = []
     for w in parsed.words:
-        keys = word_keys(w)
+        k = word_keys(w)
         if w in parsed.corrections:
-            keys |= word_keys(parsed.corrections[w])
-        if keys & section_tokens:
-            hit += 1
-    return hit / len(parsed.words)
+            k |= word_keys(parsed.corrections[w])
+        keys.append(k)
+    return keys
+
+
+def coverage(keys: list[set[str]], section_tokens: set[str]) -> float:
+    """Fraction of the user's distinct words found in a section's tokens."""
+    if not keys:
+        return 0.0
+    return sum(1 for k in keys if k & section_tokens) / len(keys)
 
 
 def section_tokens(fields: dict) -> set[str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from server.errors import IndexError_
-from server.search.corpus import Corpus, file_hashes
+from server.search.corpus import Corpus
 from server.search.schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger("do_expert.index")
@@ -68,7 +68,11 @@ def index_root() -> Path:
 
 
 def generation_key(corpus: Corpus) -> str:
-    return f"v{SCHEMA_VERSION}-{corpus.fingerprint()[:16]}"
+    return f"v{SCHEMA_VERSION}-{corpus.fingerprint[:16]}"
+
+
+def generation_dir(corpus: Corpus, root: Path) -> Path:
+    return root / f"gen-{generation_key(corpus)}"
 
 
 @dataclass
@@ -93,7 +97,7 @@ class IndexStatus:
 
 def status(corpus: Corpus, root: Path | None = None) -> IndexStatus:
     root = root or index_root()
-    gen = root / f"gen-{generation_key(corpus)}"
+    gen = generation_dir(corpus, root)
     manifest = _read_manifest(gen)
     return IndexStatus(root, gen, manifest is not None, len(corpus.docs), len(corpus.sections),
                        manifest.get("built_at") if manifest else None)
@@ -109,7 +113,7 @@ def _read_manifest(gen: Path) -> dict | None:
 def open_index(corpus: Corpus, root: Path | None = None, *, force: bool = False):
     """Open the index for this corpus, building it first when it is missing or stale (or when forced)."""
     root = root or index_root()
-    gen = root / f"gen-{generation_key(corpus)}"
+    gen = generation_dir(corpus, root)
     if force or _read_manifest(gen) is None:
         build(corpus, root, replace=force)
     try:
@@ -123,7 +127,7 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     """Build the generation for ``corpus`` under ``root``; a no-op when another process already built it."""
     from server.search.indexer import write_sections  # late import: indexer pulls in the analyzers
 
-    gen = root / f"gen-{generation_key(corpus)}"
+    gen = generation_dir(corpus, root)
     try:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
@@ -136,8 +140,8 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
         write_sections(ix, corpus)
         manifest = {
             "schema_version": SCHEMA_VERSION,
-            "fingerprint": corpus.fingerprint(),
-            "files": file_hashes(corpus.files),
+            "fingerprint": corpus.fingerprint,
+            "files": corpus.hashes,
             "documents": len(corpus.docs),
             "sections": len(corpus.sections),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

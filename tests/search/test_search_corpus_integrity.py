@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from server.search.corpus import Corpus, split_front_matter
+from server.search.corpus import Corpus, reference_files, split_front_matter
 from server.search.store import references_dir
 
 REFS = references_dir()
-FILES = sorted(p for p in REFS.glob("*.md") if p.name.lower() != "readme.md")
+FILES = reference_files(REFS)
 REQUIRED_DOCS = {"sqlite-storage", "service-bindings", "rules", "testing", "workers", "json-functions",
                  "foreign-keys", "sql-statements"}
 LINK = re.compile(r"do-docs://([a-z0-9-]+)(?:#([A-Za-z0-9_-]+))?")
