@@ -16,7 +16,7 @@ from ..errors import InvalidInputError, ReviewError
 from ..models import Finding, ReviewResult, ReviewSummary
 from .config import ParsedConfig, is_config_path
 from .context import Hit, ReviewContext, valid_date
-from .parse import SourceFile
+from .parse import InputTooComplex, SourceFile
 from .rules import RULES
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,11 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
                                                       f"{posixpath.basename(path)} cannot be read: {cfg.error}. "
                                                       "Config rules were skipped for it.")))
             continue
-        src = SourceFile(path, content)
+        try:
+            src = SourceFile(path, content)
+        except InputTooComplex as exc:
+            hits.append(("do-input-skipped", Hit(path, 1, 1, 1, 1, f"Not reviewed: {exc}.")))
+            continue
         sources.append(src)
         if src.has_errors:
             hits.append(("do-syntax-error", _syntax_hit(src)))

@@ -55,6 +55,33 @@ CLASS_TYPES = frozenset({"class_declaration", "abstract_class_declaration", "cla
 
 _QUERIES: dict[int, ts.Query] = {}
 
+# Past these, tree-sitter's query captures and the rules' ancestor walks go super-linear (50k nested ifs took 36 s,
+# a 160k-long member chain minutes) and tree-sitter drops nodes beyond depth 32,768. Real code is far below both:
+# a 2.8 MB bundle of our templates nests 48 deep and has ~920k nodes.
+MAX_DEPTH = 1000
+MAX_NODES = 1_500_000
+
+
+class InputTooComplex(Exception):
+    """The file is deeper or larger than the review analyses; the engine reports it as ``do-input-skipped``."""
+
+
+def _check_limits(tree: ts.Tree) -> None:
+    nodes = tree.root_node.descendant_count
+    if nodes > MAX_NODES:
+        raise InputTooComplex(f"it has {nodes:,} syntax nodes, more than the {MAX_NODES:,} reviewed per file")
+    cursor, depth = tree.walk(), 0  # iterative: deep trees must not hit Python's recursion limit
+    while True:
+        if cursor.goto_first_child():
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputTooComplex(f"it nests more than {MAX_DEPTH} levels deep (generated or hostile code?)")
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+            depth -= 1
+
 
 def _query_for(language: ts.Language) -> ts.Query:
     key = id(language)
@@ -82,6 +109,7 @@ class SourceFile:
         lang = TSX_LANGUAGE if path.lower().endswith((".tsx", ".jsx")) else TS_LANGUAGE
         self.tree = ts.Parser(lang).parse(self.data)
         self.root = self.tree.root_node
+        _check_limits(self.tree)
         captures = ts.QueryCursor(_query_for(lang)).captures(self.root)
         self._index: dict[str, list[ts.Node]] = {}
         self._starts: dict[str, list[int]] = {}

@@ -24,7 +24,7 @@ DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 FENCE_RE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})(.*)$")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 INLINE_CODE_RE = re.compile(r"`([^`\n]+)`")
-LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+LINK_RE = re.compile(r"!?\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")  # bounded, no nested "[": linear
 REQUIRED_FRONT_MATTER = ("id", "title", "summary", "keywords", "sources", "last_verified")
 
 

@@ -12,9 +12,9 @@ from server.search.analysis import identifier_parts, stem_word
 
 _FENCE_LINE = re.compile(r"^\s{0,3}(`{3,}|~{3,}).*$", re.MULTILINE)
 _HEADING = re.compile(r"^#{1,6}\s+", re.MULTILINE)
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"!?\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")  # bounded, no nested "[": linear
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
-_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]+\|[\s:|-]*$", re.MULTILINE)
+_TABLE_RULE = re.compile(r"^(?=[^\n|]*\|)[ \t:|-]+$", re.MULTILINE)  # one class, one line: linear
 _WORD = re.compile(r"[A-Za-z_$][\w$.]*|\d[\d,.]*")
 
 

@@ -335,8 +335,13 @@ def test_pathological_nesting_is_handled_without_losing_rules(caplog):
     import logging
 
     caplog.set_level(logging.ERROR, logger="server.review.engine")
-    deep = ("export class A extends DurableObject { f() { return this.ctx.storage.sql.exec("
-            + "(" * 3000 + '"BEGIN"' + ")" * 3000 + "); } }\n")
-    assert rules_of(review_files([("deep.ts", deep)])) == ["do-sql-transaction-stmt"]
+    def deep(levels: int) -> str:
+        return ("export class A extends DurableObject { f() { return this.ctx.storage.sql.exec("
+                + "(" * levels + '"BEGIN"' + ")" * levels + "); } }\n")
+
+    assert rules_of(review_files([("deep.ts", deep(900))])) == ["do-sql-transaction-stmt"]
+    # past the depth cap the file is skipped with the reason, never silently half-reviewed
+    too_deep = review_files([("deep.ts", deep(3000))]).findings
+    assert [f.rule for f in too_deep] == ["do-input-skipped"] and "levels deep" in too_deep[0].message
     review_files([("chain.ts", "x" + ".y" * 20000 + "();\n"), ("arr.ts", "const a = " + "[" * 5000 + "]" * 5000 + ";\n")])
     assert not caplog.records, caplog.records[0].getMessage()

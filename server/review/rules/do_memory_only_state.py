@@ -34,7 +34,7 @@ def check(ctx: ReviewContext):
                 if ctx.storage_call(src, call) and re.search(rf"this\.{re.escape(field_name)}\b", src.text_of(call)):
                     persisted = True
                     break
-            if persisted or re.search(rf"this\.{re.escape(field_name)}\s*=\s*(await\s+)?[^;]*\b(storage|sql)\b", class_text):
+            if persisted or re.search(rf"this\.{re.escape(field_name)}\s*=\s*(await\s+)?[^;]{{0,400}}?\b(storage|sql)\b", class_text):
                 continue
             yield ctx.hit(src, node, f"`this.{field_name}` is changed here but never written to storage: it resets to "
                           "its initial value whenever the object is evicted, restarted or redeployed.")

@@ -41,10 +41,13 @@ def _constant(ctx: ReviewContext, src: SourceFile, node, depth: int = 0) -> bool
     if t == "call_expression":  # placeholders built from a count: `ids.map(() => "?").join(",")`
         text = src.ntext(node)
         return bool(re.search(r"""\.map\(\(?\w*\)?=>["'`]\?["'`]\)\.join\(""", text) or
-                    re.match(r"""^["'`]\?,?["'`]\.repeat\(""", text) or re.search(r"""Array\(.*\)\.fill\(["'`]\?["'`]\)""", text))
+                    re.match(r"""^["'`]\?,?["'`]\.repeat\(""", text) or _ARRAY_FILL.search(text))
     return False
 
 
+# `Array(n).fill("?")` with at most one level of parentheses inside: bounded and unambiguous, so linear (the old
+# `Array\(.*\)` rescanned the line from every `Array(`, quadratic on a long chain).
+_ARRAY_FILL = re.compile(r"""Array\((?:[^()\n]|\([^()\n]{0,200}\)){0,200}\)\.fill\(["'`]\?["'`]\)""")
 _SAFE_TYPE = re.compile(r"""^:\s*(number|bigint|boolean|(["'][^"'`$]*["']|\d+)(\s*\|\s*(["'][^"'`$]*["']|\d+))*)\s*$""")
 
 
