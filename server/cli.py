@@ -87,7 +87,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(info)
     else:
-        state = "fresh" if info["fresh"] else "stale (rebuilt automatically on next use, or run: do-expert index build)"
+        state = {"fresh": "fresh (opened and probed)",
+                 "missing": "missing or stale (built automatically on next use, or run: do-expert index build)",
+                 "damaged": f"damaged: {info['problem']} (moved aside and rebuilt automatically on next use, "
+                            "or run: do-expert index build)"}[info["state"]]
         print(f"index: {info['root']}/{info['generation']}\nstate: {state}\n"
               f"documents: {info['documents']}  sections: {info['sections']}  built: {info['built_at']}")
     return 0

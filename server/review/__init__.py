@@ -10,7 +10,7 @@ Plain core API (no MCP, no CLI):
 
 from __future__ import annotations
 
-from ..errors import NotFoundError
+from ..errors import NotFoundError, clip
 from ..models import ReviewResult, RuleExplanation, RuleInfo, RuleList
 from .engine import review_files
 from .files import collect_paths
@@ -31,8 +31,8 @@ def list_rules() -> RuleList:
 def explain_rule(rule_id: str) -> RuleExplanation:
     rule = RULES.get(rule_id.strip())
     if rule is None:
-        close = [r for r in RULES if rule_id.strip().lower().removeprefix("do-") in r]
-        raise NotFoundError(f"no rule {rule_id!r}",
+        close = [r for r in RULES if rule_id.strip().lower().removeprefix("do-") in r] if len(rule_id) < 100 else []
+        raise NotFoundError(f"no rule {clip(rule_id)}",
                             hint=("Did you mean: " + ", ".join(close[:5]) + "? " if close else "")
                             + "list_rules gives every rule id.")
     return RuleExplanation(id=rule.id, severity=rule.severity, summary=rule.summary, why=rule.why, bad=rule.bad,

@@ -12,7 +12,7 @@ import posixpath
 import re
 from typing import Iterable, Sequence
 
-from ..errors import InvalidInputError, ReviewError
+from ..errors import InvalidInputError, ReviewError, clip
 from ..models import Finding, ReviewResult, ReviewSummary
 from .config import ParsedConfig, is_config_path
 from .context import Hit, ReviewContext, valid_date
@@ -25,6 +25,7 @@ SOURCE_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx
 MAX_FILES = 10_000
 MAX_FILE_BYTES = 2_000_000  # larger sources are bundles or generated; reviewing them says nothing about DO code
 MAX_TOTAL_BYTES = 64_000_000
+MAX_PATH_CHARS = 1_024
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _IGNORE_RE = re.compile(r"do-expert-ignore(?:-line|-next-line)?\b([^\n]*)")
 _ID_RE = re.compile(r"do-[a-z0-9-]+")
@@ -38,7 +39,7 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
     """Review ``(path, content)`` pairs: TS/JS sources and wrangler configs together, so cross-file rules
     (class exported, class declared, SQL on a KV-backed class) can connect them. Other files are ignored."""
     if compatibility_date is not None and not valid_date(compatibility_date):
-        raise InvalidInputError(f"compatibility_date {compatibility_date!r} is not a date",
+        raise InvalidInputError(f"compatibility_date {clip(compatibility_date)} is not a date",
                                 hint="Use YYYY-MM-DD, e.g. the compatibility_date in wrangler.jsonc.")
     if len(files) > MAX_FILES:
         raise ReviewError(f"{len(files)} files is more than the {MAX_FILES} one review accepts",
@@ -57,6 +58,9 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
     for path, content in files:
         if not isinstance(path, str) or not isinstance(content, str):
             raise InvalidInputError("each file needs a string path and string content", hint="Pass {path, content}.")
+        if len(path) > MAX_PATH_CHARS:
+            raise InvalidInputError(f"file path {clip(path)} is longer than {MAX_PATH_CHARS} characters",
+                                    hint="Pass each file's real path relative to the project, e.g. src/index.ts.")
         original, path = path, path.replace("\\", "/")
         given.setdefault(path, original)
         if path in seen or not is_reviewable(path):
@@ -85,7 +89,7 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
             hits.append(("do-syntax-error", _syntax_hit(src)))
 
     if files and not seen:
-        names = ", ".join(p for p, _ in list(files)[:3])
+        names = ", ".join(clip(p) for p, _ in list(files)[:3])
         raise InvalidInputError(f"nothing to review: {names} {'is' if len(files) == 1 else 'are'} neither TypeScript/"
                                 "JavaScript nor a wrangler config",
                                 hint="Name files by their real path, e.g. src/index.ts and wrangler.jsonc "

@@ -7,11 +7,16 @@ cross-file rules need it: ``do-expert review src/index.ts`` should know which cl
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
+import stat
 
-from ..errors import InvalidInputError, ReviewError
+from ..errors import InvalidInputError, ReviewError, clip
 from .config import CONFIG_NAMES
 from .engine import MAX_FILES, is_reviewable
+
+log = logging.getLogger(__name__)
 
 SKIP_DIRS = {"node_modules", ".git", ".wrangler", "dist", "build", ".next", ".turbo", "coverage", "__pycache__", ".venv"}
 _READ_LIMIT = 4_000_000  # read at most this much; review_files reports anything past its own limit as skipped
@@ -22,30 +27,37 @@ def collect_paths(paths: list[str]) -> list[tuple[str, str]]:
         raise InvalidInputError("no path given", hint="Pass files or folders, e.g. `do-expert review src wrangler.jsonc`.")
     chosen: list[str] = []
     for p in paths:
-        if os.path.isdir(p):
+        kind = _kind(p)
+        if kind == "dir":
             before = len(chosen)
-            for root, dirs, names in os.walk(p, followlinks=False):
+            top = os.path.realpath(p)
+            for root, dirs, names in os.walk(p, followlinks=False, onerror=_walk_error):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 for n in sorted(names):
                     full = os.path.join(root, n)
-                    if is_reviewable(full) and os.path.isfile(full):
-                        chosen.append(full)
-                        if len(chosen) > MAX_FILES:
-                            raise ReviewError(f"more than {MAX_FILES} reviewable files under {p}",
-                                              hint="Point the review at the Worker's folder, not a whole monorepo.")
+                    if not is_reviewable(full) or not os.path.isfile(full):
+                        continue  # FIFOs, sockets and devices are never opened: reading one could block forever
+                    if os.path.islink(full) and not _within(os.path.realpath(full), top):
+                        log.warning("skipped %s: a symlink out of %s (review stays inside the folder it is given)",
+                                    full, p)
+                        continue
+                    chosen.append(full)
+                    if len(chosen) > MAX_FILES:
+                        raise ReviewError(f"more than {MAX_FILES} reviewable files under {clip(p)}",
+                                          hint="Point the review at the Worker's folder, not a whole monorepo.")
             if not any(os.path.basename(c).lower() in CONFIG_NAMES for c in chosen[before:]):
                 cfg = _config_beside(os.path.join(p, "_"))  # `review src/`: the config is usually one level up
                 if cfg:
                     chosen.append(cfg)
-        elif os.path.isfile(p):
+        elif kind == "file":
             chosen.append(p)
             cfg = _config_beside(p)
             if cfg:
                 chosen.append(cfg)
         else:
-            raise InvalidInputError(f"{p}: no such file or folder", hint="Check the path.")
+            raise InvalidInputError(f"{clip(p)}: {kind}", hint=_KIND_HINTS.get(kind, "Check the path."))
     if not chosen:
-        raise InvalidInputError(f"no TypeScript/JavaScript sources or wrangler config under {', '.join(paths)}",
+        raise InvalidInputError(f"no TypeScript/JavaScript sources or wrangler config under {', '.join(clip(x) for x in paths[:3])}",
                                 hint="Point the review at the Worker's folder (src/ and wrangler.jsonc).")
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -56,6 +68,50 @@ def collect_paths(paths: list[str]) -> list[tuple[str, str]]:
         seen.add(key)
         out.append((_display_path(p), _read(p)))
     return out
+
+
+_KIND_HINTS = {
+    "no such file or folder": "Check the path.",
+    "a symlink loop": "Fix or remove the symlink.",
+    "not a regular file (a FIFO, socket or device)": "Pass source files or folders; special files are never read.",
+    "permission denied": "Check the permissions of the path and its parent folders.",
+}
+
+
+def _kind(path: str) -> str:
+    """'file', 'dir', or why the path cannot be reviewed (one line, no traceback)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "a symlink loop" if os.path.islink(path) and _is_loop(path) else "no such file or folder"
+    except PermissionError:
+        return "permission denied"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symlink loop"
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(st.st_mode):
+        return "dir"
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    return "not a regular file (a FIFO, socket or device)"
+
+
+def _is_loop(path: str) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
+def _walk_error(exc: OSError) -> None:
+    raise InvalidInputError(f"{clip(exc.filename or '')}: cannot be read ({exc.strerror})",
+                            hint="Check the folder's permissions, or review a folder you can read.") from exc
+
+
+def _within(real: str, top: str) -> bool:
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def _display_path(path: str) -> str:
@@ -86,7 +142,7 @@ def _read(path: str) -> str:
         with open(path, "rb") as fh:
             data = fh.read(_READ_LIMIT + 1)
     except OSError as exc:
-        raise InvalidInputError(f"{path}: cannot read ({exc.strerror})", hint="Check permissions.") from exc
+        raise InvalidInputError(f"{clip(path)}: cannot read ({exc.strerror})", hint="Check permissions.") from exc
     if b"\x00" in data[:8192]:
         return "\x00"  # review_files reports it as binary without holding megabytes of it
     return data.decode("utf-8", "replace")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from server.errors import InvalidInputError
+from server.errors import InvalidInputError, clip
 
 PROJECT_RE = re.compile(r"[a-z][a-z0-9-]{0,61}[a-z0-9]|[a-z]")
 CLASS_RE = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
@@ -27,8 +27,7 @@ RESERVED_CLASSES = frozenset({
 
 def _show(value: str) -> str:
     """A short, printable rendering of untrusted input for error messages."""
-    shown = value if len(value) <= 40 else value[:40] + "..."
-    return repr(shown) + (f" ({len(value)} characters)" if len(value) > 40 else "")
+    return clip(value)
 
 
 def _check_type(value: object, what: str) -> str:
@@ -60,7 +59,7 @@ def class_name(value: str) -> str:
                  "e.g. 'ShoppingCart'.",
         )
     if value in RESERVED_CLASSES:
-        raise InvalidInputError(f"class name {value!r} shadows a runtime or generated name",
+        raise InvalidInputError(f"class name {_show(value)} shadows a runtime or generated name",
                                 hint="Pick a domain name such as 'ShoppingCart' or 'GameRoom'.")
     return value
 

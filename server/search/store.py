@@ -19,12 +19,13 @@ import shutil
 import sysconfig
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from server.errors import IndexError_
+from server.errors import IndexError_, clip, filesystem_error
 from server.search.corpus import Corpus
 from server.search.schema import SCHEMA_VERSION, build_schema
 
@@ -79,16 +80,23 @@ def generation_dir(corpus: Corpus, root: Path) -> Path:
 class IndexStatus:
     root: Path
     generation: Path
-    fresh: bool
+    state: str  # fresh | missing | damaged
     documents: int
     sections: int
     built_at: str | None
+    problem: str | None = None
+
+    @property
+    def fresh(self) -> bool:
+        return self.state == "fresh"
 
     def as_dict(self) -> dict:
         return {
             "root": str(self.root),
             "generation": self.generation.name,
+            "state": self.state,
             "fresh": self.fresh,
+            "problem": self.problem,
             "documents": self.documents,
             "sections": self.sections,
             "built_at": self.built_at,
@@ -96,31 +104,129 @@ class IndexStatus:
 
 
 def status(corpus: Corpus, root: Path | None = None) -> IndexStatus:
+    """What ``open_index`` would find, checked for real: the manifest's shape, every index file's size and checksum,
+    and a probe that opens the index and reads from it. Nothing is built or moved."""
     root = root or index_root()
     gen = generation_dir(corpus, root)
     manifest = _read_manifest(gen)
-    return IndexStatus(root, gen, manifest is not None, len(corpus.docs), len(corpus.sections),
-                       manifest.get("built_at") if manifest else None)
+    if manifest is None and not gen.exists():
+        return IndexStatus(root, gen, "missing", len(corpus.docs), len(corpus.sections), None)
+    problem = check_generation(gen, corpus)
+    if problem is None:
+        try:
+            _probe(whoosh_index.open_dir(str(gen)), manifest)
+        except Exception as exc:  # whoosh raises many unrelated types for damaged data
+            problem = f"probe failed: {type(exc).__name__}: {str(exc)[:200]}"
+    return IndexStatus(root, gen, "fresh" if problem is None else "damaged", len(corpus.docs), len(corpus.sections),
+                       manifest.get("built_at") if manifest else None, problem)
+
+
+_MANIFEST_TYPES = {"schema_version": int, "fingerprint": str, "files": dict, "documents": int, "sections": int,
+                   "built_at": str, "index_files": dict}
 
 
 def _read_manifest(gen: Path) -> dict | None:
+    """The manifest when it exists and has the right shape; anything else (a list, ``{}``, wrong types) is None."""
     try:
-        return json.loads((gen / MANIFEST).read_text())
-    except (OSError, ValueError):
+        data = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
         return None
+    if not isinstance(data, dict):
+        return None
+    for key, kind in _MANIFEST_TYPES.items():
+        if not isinstance(data.get(key), kind) or isinstance(data.get(key), bool):
+            return None
+    files = data["index_files"]
+    if not files or not all(isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("size"), int)
+                            and isinstance(v.get("crc32"), int) for k, v in files.items()):
+        return None
+    return data
+
+
+def check_generation(gen: Path, corpus: Corpus) -> str | None:
+    """Why ``gen`` must not be opened, or None. Whoosh unpickles segment data, so nothing is opened before the
+    manifest matches the corpus and every file matches its recorded size and checksum."""
+    manifest = _read_manifest(gen)
+    if manifest is None:
+        return "manifest missing or malformed"
+    if manifest["schema_version"] != SCHEMA_VERSION:
+        return f"schema version {manifest['schema_version']}, expected {SCHEMA_VERSION}"
+    if manifest["fingerprint"] != corpus.fingerprint:
+        return "built from other reference files"
+    for name, meta in manifest["index_files"].items():
+        path = gen / name
+        if "/" in name or name.startswith("."):
+            return f"manifest names an unexpected file {name!r}"
+        try:
+            if path.stat().st_size != meta["size"]:
+                return f"{name} has {path.stat().st_size} bytes, expected {meta['size']}"
+            if _crc32(path) != meta["crc32"]:
+                return f"{name} does not match its checksum"
+        except OSError as exc:
+            return f"{name}: {exc.strerror or exc}"
+    return None
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _file_table(folder: Path) -> dict[str, dict[str, int]]:
+    return {p.name: {"size": p.stat().st_size, "crc32": _crc32(p)}
+            for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST and p.stat().st_size > 0}
+
+
+def _probe(ix, manifest: dict | None) -> None:
+    """Read from the index the way a search does: document count, stored fields, a term's postings."""
+    with ix.searcher() as searcher:
+        count = searcher.doc_count_all()
+        if manifest is not None and count != manifest["sections"]:
+            raise ValueError(f"the index holds {count} sections, the manifest says {manifest['sections']}")
+        if count:
+            searcher.stored_fields(0)
+            for term in searcher.lexicon("body"):
+                searcher.postings("body", term).all_ids()
+                break
 
 
 def open_index(corpus: Corpus, root: Path | None = None, *, force: bool = False):
-    """Open the index for this corpus, building it first when it is missing or stale (or when forced)."""
+    """Open the index for this corpus, building it first when it is missing or stale (or when forced).
+
+    A generation that fails its checks or its probe (a truncated, zeroed or deleted segment, a bad TOC or manifest,
+    another schema version) is moved aside and rebuilt once; only a second failure is an error."""
     root = root or index_root()
     gen = generation_dir(corpus, root)
-    if force or _read_manifest(gen) is None:
-        build(corpus, root, replace=force)
+    problem = None
+    for attempt in (1, 2):
+        if force or _read_manifest(gen) is None:
+            build(corpus, root, replace=force or gen.exists())
+        problem = check_generation(gen, corpus)
+        if problem is None:
+            try:
+                ix = whoosh_index.open_dir(str(gen))
+                _probe(ix, _read_manifest(gen))
+                return ix
+            except Exception as exc:  # whoosh raises several unrelated types for a damaged folder
+                problem = f"{type(exc).__name__}: {str(exc)[:200]}"
+        if attempt == 1:
+            log.warning("search index %s is damaged (%s); moving it aside and rebuilding", gen.name, problem)
+            _move_aside(gen, root, ".bad-")
+            force = True
+    raise IndexError_(f"cannot open the search index at {gen}: {problem}",
+                      hint="run 'do-expert index build', or set DO_EXPERT_INDEX_DIR to a writable folder")
+
+
+def _move_aside(gen: Path, root: Path, prefix: str) -> None:
+    aside = root / f"{prefix}{gen.name}-{os.getpid()}-{time.monotonic_ns()}"
     try:
-        return whoosh_index.open_dir(str(gen))
-    except Exception as exc:  # whoosh raises several unrelated types for a damaged folder
-        raise IndexError_(f"cannot open the search index at {gen}: {exc}",
-                          hint="run 'do-expert index build' to rebuild it") from exc
+        os.rename(gen, aside)  # readers with files open keep them; new readers get the rebuilt one
+    except OSError:
+        return  # another process moved it first, or it is gone
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
@@ -130,10 +236,12 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     gen = generation_dir(corpus, root)
     try:
         root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+        _remove_leftovers(root)
+        tmp = Path(tempfile.mkdtemp(prefix=f".build-{os.getpid()}-", dir=root))
     except OSError as exc:
-        raise IndexError_(f"cannot create the index folder {root}: {exc}",
-                          hint="set DO_EXPERT_INDEX_DIR to a writable folder") from exc
+        raise IndexError_(f"cannot create the index folder {clip(str(root), 120)}: {exc.strerror or exc}",
+                          hint=filesystem_error(exc, "write", root).hint
+                          + "; or set DO_EXPERT_INDEX_DIR to a writable folder") from exc
     started = time.perf_counter()
     try:
         ix = whoosh_index.create_in(str(tmp), build_schema())
@@ -145,17 +253,13 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
             "documents": len(corpus.docs),
             "sections": len(corpus.sections),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "index_files": _file_table(tmp),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))  # written last: marks the folder complete
         # A generation folder without a manifest is debris (only complete folders are ever renamed into place),
         # and a forced rebuild replaces a good one: either way, move it aside first.
         if gen.exists() and (replace or _read_manifest(gen) is None):
-            old = root / f".old-{gen.name}-{os.getpid()}-{time.monotonic_ns()}"
-            try:
-                os.rename(gen, old)  # readers with files open keep them; new readers get the rebuilt one
-                shutil.rmtree(old, ignore_errors=True)
-            except OSError:
-                pass  # another process moved it first
+            _move_aside(gen, root, ".old-")
         try:
             os.rename(tmp, gen)
             log.info("built search index %s (%d sections) in %.2fs", gen, len(corpus.sections),
@@ -164,8 +268,12 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
             log.info("search index %s was built by another process meanwhile", gen.name)
     except IndexError_:
         raise
+    except OSError as exc:  # a disk problem, not a reference problem
+        fs = filesystem_error(exc, "write the search index in", root)
+        raise IndexError_(fs.message, hint=fs.hint + "; or set DO_EXPERT_INDEX_DIR to another folder") from exc
     except Exception as exc:
-        raise IndexError_(f"building the search index failed: {exc}", hint="check the reference files") from exc
+        raise IndexError_(f"building the search index failed: {type(exc).__name__}: {str(exc)[:300]}",
+                          hint="check the reference files (do-expert index status shows the index state)") from exc
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -178,9 +286,28 @@ def _prune(root: Path, keep: str) -> None:
     gens = sorted((p for p in root.glob("gen-*") if p.name != keep), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in gens[KEEP_GENERATIONS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
-    for stale_tmp in root.glob(".build-*"):
-        try:
-            if time.time() - stale_tmp.stat().st_mtime > 3600:  # an abandoned build of a crashed process
-                shutil.rmtree(stale_tmp, ignore_errors=True)
-        except OSError:
-            pass
+
+
+def _remove_leftovers(root: Path) -> None:
+    """Remove what killed builds left behind: ``.build-<pid>-*`` folders whose process is gone, and any
+    ``.old-*``/``.bad-*`` folder (moved aside, so no new reader can open it)."""
+    for leftover in [*root.glob(".build-*"), *root.glob(".old-*"), *root.glob(".bad-*")]:
+        if leftover.name.startswith(".build-") and _builder_alive(leftover.name):
+            continue
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _builder_alive(name: str) -> bool:
+    pid_text = name.removeprefix(".build-").split("-", 1)[0]
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True  # another thread of this process may be building
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
