@@ -15,6 +15,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Literal, TypeVar
 
+import anyio
+
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.types import ToolAnnotations
@@ -46,18 +48,56 @@ def engine() -> SearchEngine:
     return SearchEngine()
 
 
+def tool_error(exc: DoExpertError) -> ToolError:
+    return ToolError(f"{exc.message}\nHint: {exc.hint}\n(code: {exc.code})" if exc.hint
+                     else f"{exc.message}\n(code: {exc.code})")
+
+
 def call_core(fn: Callable[[], T]) -> T:
     """Run a core call; turn the core's anticipated errors into an MCP tool error the model can act on."""
     try:
         return fn()
     except DoExpertError as exc:
-        raise ToolError(f"{exc.message}\nHint: {exc.hint}\n(code: {exc.code})" if exc.hint
-                        else f"{exc.message}\n(code: {exc.code})") from exc
+        raise tool_error(exc) from exc
+
+
+# Every core call runs in a worker thread, so the event loop keeps answering (ping, other calls) while a review
+# parses. At most MAX_CONCURRENT calls run at once; the rest queue, and queueing counts against the deadline.
+MAX_CONCURRENT = int(os.environ.get("DO_EXPERT_MAX_CONCURRENT") or 0) or max(2, os.cpu_count() or 2)
+DEADLINES = {"search": 10.0, "review": 30.0, "scaffold": 20.0}
+REVIEW_BUDGET_SHARE = 0.6  # the review stops itself well before the deadline and reports what it skipped
+_limiter: anyio.CapacityLimiter | None = None
+
+
+def deadline(kind: str) -> float:
+    """Seconds a call of this kind may take; DO_EXPERT_TOOL_TIMEOUT (seconds) overrides every kind."""
+    env = os.environ.get("DO_EXPERT_TOOL_TIMEOUT")
+    try:
+        return max(0.1, float(env)) if env else DEADLINES[kind]
+    except ValueError:
+        return DEADLINES[kind]
+
+
+async def run_core(fn: Callable[[], T], kind: str) -> T:
+    """``call_core`` off the event loop, behind the concurrency limit, with a deadline. Past the deadline the caller
+    gets a tool error naming the limit; the thread is abandoned (the review also stops itself at its budget)."""
+    global _limiter
+    if _limiter is None:  # created lazily: a limiter belongs to the running event loop
+        _limiter = anyio.CapacityLimiter(max(1, MAX_CONCURRENT))
+    limit = deadline(kind)
+    try:
+        with anyio.fail_after(limit):
+            return await anyio.to_thread.run_sync(lambda: call_core(fn), abandon_on_cancel=True, limiter=_limiter)
+    except TimeoutError:
+        log.warning("%s call abandoned after its %.1f s deadline", kind, limit)
+        raise ToolError(f"the {kind} call did not finish within its {limit:g} s limit and was abandoned\n"
+                        "Hint: send less at once (fewer or smaller files, a shorter query) and call again; the "
+                        "server operator can raise DO_EXPERT_TOOL_TIMEOUT\n(code: deadline_exceeded)") from None
 
 
 # ------------------------------------------------------------------------------------------------------ search tools
 @mcp.tool(title="Search the Durable Objects reference", annotations=READ_ONLY)
-def search_docs(
+async def search_docs(
     query: Annotated[str, Field(description="The question or keywords, in plain words or API names, "
                                             "e.g. 'how do alarm retries work' or 'transactionSync rollback'.")],
     limit: Annotated[int, Field(ge=1, le=20, description="How many sections to return (1-20).")] = 5,
@@ -71,11 +111,11 @@ def search_docs(
     one to three most relevant results to get their full text and sources. If `suggestion` is set, the query had
     unknown words: search again with it.
     """
-    return call_core(lambda: engine().search(query, limit, topic))
+    return await run_core(lambda: engine().search(query, limit, topic), "search")
 
 
 @mcp.tool(title="Read reference sections", annotations=READ_ONLY)
-def read_docs(
+async def read_docs(
     ids: Annotated[list[str], Field(min_length=1, max_length=10,
                                     description="1-10 section ids ('alarms#retries') or doc ids ('alarms') "
                                                 "from search_docs or list_docs.")],
@@ -86,22 +126,22 @@ def read_docs(
     come back in `missing` rather than failing the call; use search_docs or list_docs to find valid ids. Quote the
     sources when you rely on a fact.
     """
-    return call_core(lambda: engine().read(ids))
+    return await run_core(lambda: engine().read(ids), "search")
 
 
 @mcp.tool(title="List reference topics", annotations=READ_ONLY)
-def list_docs() -> DocList:
+async def list_docs() -> DocList:
     """List every reference document with its summary and section ids.
 
     Use it to see what the corpus covers or to pick a `topic` filter for search_docs; then read_docs with a doc
     id or section id. For a specific question, search_docs is cheaper.
     """
-    return call_core(lambda: engine().list_docs())
+    return await run_core(lambda: engine().list_docs(), "search")
 
 
 # ------------------------------------------------------------------------------------------------------ scaffold tools
 @mcp.tool(title="List project templates", annotations=READ_ONLY)
-def list_templates() -> TemplateList:
+async def list_templates() -> TemplateList:
     """List the Durable Object project templates: id, what each shows, and the platform features it uses.
 
     Use it when a developer wants to start a new Durable Object project. Next: call scaffold_project with the
@@ -110,11 +150,11 @@ def list_templates() -> TemplateList:
     """
     from server.scaffold import list_templates as core_list_templates
 
-    return call_core(core_list_templates)
+    return await run_core(core_list_templates, "scaffold")
 
 
 @mcp.tool(title="Generate a Durable Object project", annotations=READ_ONLY)
-def scaffold_project(
+async def scaffold_project(
     name: Annotated[str, Field(description="Project and Worker name: lowercase letters, digits and '-', "
                                            "1-63 characters, e.g. 'team-chat'.")],
     template: Annotated[str, Field(description="Template id from list_templates, e.g. 'chat-room'.")],
@@ -132,11 +172,11 @@ def scaffold_project(
     """
     from server.scaffold import scaffold_project as core_scaffold_project
 
-    return call_core(lambda: core_scaffold_project(name, template, config_style))
+    return await run_core(lambda: core_scaffold_project(name, template, config_style), "scaffold")
 
 
 @mcp.tool(title="Generate one Durable Object class", annotations=READ_ONLY)
-def scaffold_class(
+async def scaffold_class(
     class_name: Annotated[str, Field(description="PascalCase class name, e.g. 'ShoppingCart'.")],
     features: Annotated[list[Literal["sql", "kv", "alarms", "websockets", "pitr"]],
                         Field(max_length=10, description="Features to include: sql (tables and migrations), kv "
@@ -159,12 +199,12 @@ def scaffold_class(
     """
     from server.scaffold import scaffold_class as core_scaffold_class
 
-    return call_core(lambda: core_scaffold_class(class_name, list(features), binding, config_format, config_style))
+    return await run_core(lambda: core_scaffold_class(class_name, list(features), binding, config_format, config_style), "scaffold")
 
 
 # -------------------------------------------------------------------------------------------------------- review tools
 @mcp.tool(title="Review Durable Object code", annotations=READ_ONLY)
-def review_code(
+async def review_code(
     files: Annotated[list[ReviewFile], Field(min_length=1, max_length=50,
                                              description="1-50 files as {path, content}: the Durable Object and "
                                                          "Worker TypeScript, plus wrangler.jsonc/.json/.toml when "
@@ -185,22 +225,23 @@ def review_code(
     """
     from server.review import review_files
 
-    return call_core(lambda: review_files([(f.path, f.content) for f in files], compatibility_date))
+    return await run_core(lambda: review_files([(f.path, f.content) for f in files], compatibility_date,
+                                           budget=deadline("review") * REVIEW_BUDGET_SHARE), "review")
 
 
 @mcp.tool(title="List review rules", annotations=READ_ONLY)
-def list_rules() -> RuleList:
+async def list_rules() -> RuleList:
     """List every review rule: id, severity (error, warning, info), one-line summary and reference ids.
 
     Use it to see what review_code checks. Next: explain_rule for one rule's reasoning and examples.
     """
     from server.review import list_rules as core_list_rules
 
-    return call_core(core_list_rules)
+    return await run_core(core_list_rules, "review")
 
 
 @mcp.tool(title="Explain a review rule", annotations=READ_ONLY)
-def explain_rule(
+async def explain_rule(
     rule: Annotated[str, Field(description="Rule id from a review_code finding or list_rules, e.g. "
                                            "'do-sql-interpolation'.")],
 ) -> RuleExplanation:
@@ -212,7 +253,7 @@ def explain_rule(
     """
     from server.review import explain_rule as core_explain_rule
 
-    return call_core(lambda: core_explain_rule(rule))
+    return await run_core(lambda: core_explain_rule(rule), "review")
 
 
 def _rule_reader(rule_id: str) -> Callable[[], str]:

@@ -1,9 +1,14 @@
-"""Streamable HTTP transport: stateless, loopback by default, Origin-checked, optional bearer token.
+"""Streamable HTTP transport: stateless, loopback by default, Origin-checked, optional bearer token, read timeouts.
 
 Stateless mode keeps no session in the process, and the index is read-only at run time, so any number of replicas
 can run behind any load balancer. The SDK's transport security rejects requests whose Host or Origin is not one of
 the allowed ones (DNS-rebinding protection). When ``DO_EXPERT_TOKEN`` is set, every request must carry
-``Authorization: Bearer <token>``; the comparison is constant-time.
+``Authorization: Bearer <token>`` (the scheme name is case-insensitive, as RFC 9110 says; the token comparison is
+constant-time).
+
+Slow clients cannot hold the server: a connection must deliver its request head within ``HEADER_TIMEOUT`` seconds
+and its body within ``BODY_TIMEOUT`` seconds, or it is closed. ``GET /mcp`` (the server-to-client event stream of
+stateful servers) answers 405 at once, since a stateless server has no stream to offer.
 """
 
 from __future__ import annotations
@@ -12,9 +17,32 @@ import hmac
 import logging
 import os
 
+import anyio
 from mcp.server.transport_security import TransportSecuritySettings
 
 log = logging.getLogger("do_expert.http")
+
+HEADER_TIMEOUT = float(os.environ.get("DO_EXPERT_HEADER_TIMEOUT", "10"))
+BODY_TIMEOUT = float(os.environ.get("DO_EXPERT_BODY_TIMEOUT", "30"))
+MAX_BODY = int(os.environ.get("DO_EXPERT_MAX_BODY", str(96 * 1024 * 1024)))  # review_code takes up to 64 MB of text
+MCP_PATH = "/mcp"
+
+
+def _plain(status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None):
+    async def respond(send) -> None:
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), *(extra or [])]})
+        await send({"type": "http.response.body", "body": body})
+
+    return respond
+
+
+def bearer_token(header: bytes) -> bytes | None:
+    """The credentials of an ``Authorization: Bearer <token>`` header; the scheme is matched case-insensitively."""
+    scheme, _, token = header.strip().partition(b" ")
+    if scheme.lower() != b"bearer":
+        return None
+    return token.strip()
 
 
 class BearerTokenMiddleware:
@@ -22,17 +50,65 @@ class BearerTokenMiddleware:
 
     def __init__(self, app, token: str) -> None:
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.expected = token.encode()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            given = dict(scope.get("headers") or []).get(b"authorization", b"")
+            given = bearer_token(dict(scope.get("headers") or []).get(b"authorization", b"")) or b""
             if not hmac.compare_digest(given, self.expected):
-                await send({"type": "http.response.start", "status": 401,
-                            "headers": [(b"content-type", b"text/plain"), (b"www-authenticate", b"Bearer")]})
-                await send({"type": "http.response.body", "body": b"missing or wrong bearer token"})
+                await _plain(401, b"missing or wrong bearer token", [(b"www-authenticate", b"Bearer")])(send)
                 return
         await self.app(scope, receive, send)
+
+
+class GuardMiddleware:
+    """405 for ``GET /mcp`` at once (a stateless server has no event stream). The body is read here, within a
+    deadline and a size cap (408 or 413 otherwise), then handed to the app, so a slow body never reaches a tool."""
+
+    def __init__(self, app, body_timeout: float = BODY_TIMEOUT) -> None:
+        self.app = app
+        self.body_timeout = body_timeout
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "GET" and scope["path"].rstrip("/") == MCP_PATH:
+            await _plain(405, b"this server is stateless: POST JSON-RPC requests to /mcp", [(b"allow", b"POST")])(send)
+            return
+        body = await self._read_body(receive)
+        if isinstance(body, int):
+            message = b"request body too large" if body == 413 else b"request body not received in time"
+            await _plain(body, message)(send)
+            return
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: only http.disconnect can come
+
+        await self.app(scope, replay, send)
+
+    async def _read_body(self, receive) -> bytes | int:
+        """The whole body within the deadline and the size cap, else the status to answer (408 or 413)."""
+        chunks, size = [], 0
+        with anyio.move_on_after(self.body_timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return 408
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > MAX_BODY:
+                    return 413
+                chunks.append(chunk)
+                if not message.get("more_body"):
+                    return b"".join(chunks)
+        log.warning("answering 408: a request body did not arrive within %.0f s", self.body_timeout)
+        return 408
 
 
 def security_settings(host: str, port: int) -> TransportSecuritySettings:
@@ -48,8 +124,53 @@ def security_settings(host: str, port: int) -> TransportSecuritySettings:
 def build_app(mcp, host: str, port: int):
     app = mcp.streamable_http_app(stateless_http=True, json_response=True, host=host,
                                   transport_security=security_settings(host, port))
+    app = GuardMiddleware(app)
     token = os.environ.get("DO_EXPERT_TOKEN")
     return BearerTokenMiddleware(app, token) if token else app
+
+
+def head_timeout_protocol(header_timeout: float = HEADER_TIMEOUT):
+    """uvicorn's h11 protocol, plus a deadline for each request head (uvicorn has none: a client that trickles
+    one header byte at a time would keep its socket forever)."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeadTimeoutH11Protocol(H11Protocol):
+        _head_timer = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_timer = self.loop.call_later(header_timeout, self._head_timed_out)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_timed_out(self) -> None:
+            if not self.transport.is_closing():
+                log.warning("closing a connection whose request head did not arrive within %.0f s", header_timeout)
+                self.transport.close()
+
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:
+                self._disarm()  # the head is in; the body has its own deadline (GuardMiddleware)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()  # the next request on this keep-alive connection gets the same deadline
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return HeadTimeoutH11Protocol
 
 
 def serve_http(mcp, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -58,4 +179,5 @@ def serve_http(mcp, host: str = "127.0.0.1", port: int = 8000) -> None:
     if host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("DO_EXPERT_TOKEN"):
         log.warning("serving on %s without DO_EXPERT_TOKEN: anyone who can reach the port can call the tools", host)
     log.info("do-expert streamable HTTP on http://%s:%d/mcp", host, port)
-    uvicorn.run(build_app(mcp, host, port), host=host, port=port, log_level="warning")
+    uvicorn.run(build_app(mcp, host, port), host=host, port=port, log_level="warning",
+                http=head_timeout_protocol(), timeout_keep_alive=5)

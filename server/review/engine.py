@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
+import time
 from typing import Iterable, Sequence
 
 from ..errors import InvalidInputError, ReviewError, clip
@@ -35,9 +36,14 @@ def is_reviewable(path: str) -> bool:
     return is_config_path(path) or path.lower().endswith(SOURCE_EXTENSIONS)
 
 
-def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | None = None) -> ReviewResult:
+def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | None = None,
+                 budget: float | None = None) -> ReviewResult:
     """Review ``(path, content)`` pairs: TS/JS sources and wrangler configs together, so cross-file rules
-    (class exported, class declared, SQL on a KV-backed class) can connect them. Other files are ignored."""
+    (class exported, class declared, SQL on a KV-backed class) can connect them. Other files are ignored.
+
+    ``budget`` (seconds) bounds the work: once it is spent, the files not yet parsed and the rules not yet run are
+    reported in one ``do-input-skipped`` finding instead of being silently missed."""
+    stop_at = time.monotonic() + budget if budget is not None else None
     if compatibility_date is not None and not valid_date(compatibility_date):
         raise InvalidInputError(f"compatibility_date {clip(compatibility_date)} is not a date",
                                 hint="Use YYYY-MM-DD, e.g. the compatibility_date in wrangler.jsonc.")
@@ -55,6 +61,7 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
     texts: dict[str, list[str]] = {}
     seen: set[str] = set()
     given: dict[str, str] = {}  # normalised path -> the path as the caller wrote it (findings report the latter)
+    late_files: list[str] = []  # not parsed: the budget ran out first
     for path, content in files:
         if not isinstance(path, str) or not isinstance(content, str):
             raise InvalidInputError("each file needs a string path and string content", hint="Pass {path, content}.")
@@ -66,6 +73,9 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
         if path in seen or not is_reviewable(path):
             continue
         seen.add(path)
+        if stop_at is not None and time.monotonic() > stop_at:
+            late_files.append(path)
+            continue
         skip = _skip_reason(content)
         if skip:
             hits.append(("do-input-skipped", Hit(path, 1, 1, 1, 1, f"Not reviewed: {skip}.")))
@@ -95,8 +105,12 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
                                 hint="Name files by their real path, e.g. src/index.ts and wrangler.jsonc "
                                      "(.ts .tsx .mts .cts .js .mjs, wrangler.jsonc/.json/.toml).")
     ctx = ReviewContext(sources, configs, compatibility_date)
+    late_rules: list[str] = []
     for rule in RULES.values():
         if rule.engine:
+            continue
+        if stop_at is not None and time.monotonic() > stop_at:
+            late_rules.append(rule.id)
             continue
         try:
             for hit in rule.check(ctx):
@@ -104,6 +118,14 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
         except Exception:  # a rule bug must cost one rule, never the review
             log.exception("rule %s failed; its findings are missing from this review", rule.id)
 
+    if late_files or late_rules:
+        where = late_files[0] if late_files else (sources[0].path if sources else next(iter(seen), "input"))
+        parts = ([f"{len(late_files)} file(s) not parsed ({', '.join(late_files[:3])}"
+                  f"{', ...' if len(late_files) > 3 else ''})"] if late_files else []) + \
+                ([f"{len(late_rules)} rule(s) not run ({', '.join(late_rules[:3])}{', ...' if len(late_rules) > 3 else ''})"]
+                 if late_rules else [])
+        hits.append(("do-input-skipped", Hit(where, 1, 1, 1, 1, f"Review stopped at its {budget:g} s time budget: "
+                                                                f"{'; '.join(parts)}. Review fewer files at once.")))
     findings = _to_findings(hits, texts, given)
     summary = ReviewSummary(
         error=sum(f.severity == "error" for f in findings),
