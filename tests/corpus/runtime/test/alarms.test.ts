@@ -41,14 +41,15 @@ describe("alarms", () => {
     const name = fresh("fire");
     const at = Date.now() + 20;
     await inLab((s) => s.storage.setAlarm(at), name);
+    // Poll by elapsed time, not by a count of sleeps: on a loaded machine the alarm may fire seconds late.
     let log: AlarmRecord[] | undefined;
-    for (let i = 0; i < 50 && !log; i++) {
+    for (const until = Date.now() + 25_000; !log && Date.now() < until; ) {
       await sleep(100);
       log = await inLab((s) => s.storage.kv.get("alarmLog") as AlarmRecord[] | undefined, name);
     }
     expect(log).toEqual([{ scheduledTime: at, retryCount: 0, isRetry: false, during: null }]);
     expect(await inLab((s) => s.storage.getAlarm(), name)).toBeNull();
-  });
+  }, 40_000);
 
   it("[alarms] setAlarm() inside alarm() schedules the next run and getAlarm() then returns it", async () => {
     const name = fresh("rearm");
@@ -75,7 +76,8 @@ describe("alarms", () => {
 describe("alarms: retries inside the vitest plugin (real time)", () => {
   async function waitForLog(name: string, n: number, ms: number): Promise<AlarmRecord[]> {
     let log: AlarmRecord[] = [];
-    for (let waited = 0; waited < ms && log.length < n; waited += 100) {
+    // Elapsed time, not a count of sleeps (each poll also costs time on a loaded machine).
+    for (const until = Date.now() + ms; Date.now() < until && log.length < n; ) {
       await sleep(100);
       log = (await inLab((s) => s.storage.kv.get("alarmLog") as AlarmRecord[] | undefined, name)) ?? [];
     }
@@ -88,12 +90,12 @@ describe("alarms: retries inside the vitest plugin (real time)", () => {
       s.storage.kv.put("failTimes", 1);
       await s.storage.setAlarm(Date.now() + 20);
     }, name);
-    const log = await waitForLog(name, 2, 8_000);
+    const log = await waitForLog(name, 2, 25_000);
     expect(log.map(({ retryCount, isRetry }) => ({ retryCount, isRetry }))).toEqual([
       { retryCount: 0, isRetry: false },
       { retryCount: 1, isRetry: true },
     ]);
-  });
+  }, 40_000);
 
   it("[alarms] setAlarm() inside a handler that then throws replaces the pending retry", async () => {
     const name = fresh("replace");
@@ -102,7 +104,7 @@ describe("alarms: retries inside the vitest plugin (real time)", () => {
       s.storage.kv.put("rearmInMs", 600_000);
       await s.storage.setAlarm(Date.now() + 20);
     }, name);
-    await waitForLog(name, 1, 5_000);
+    expect(await waitForLog(name, 1, 25_000)).toHaveLength(1);
     await sleep(3_000); // a retry would have run by now
     const out = await inLab(async (s) => ({
       runs: (s.storage.kv.get("alarmLog") as AlarmRecord[]).length,
@@ -111,7 +113,7 @@ describe("alarms: retries inside the vitest plugin (real time)", () => {
     }), name);
     expect(out.runs).toBe(1);
     expect(out.alarm).toBe(out.rearmed);
-  });
+  }, 40_000);
 });
 
 describe("testing: runDurableObjectAlarm()", () => {
