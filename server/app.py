@@ -16,13 +16,14 @@ from functools import lru_cache
 from typing import Annotated, Literal, TypeVar
 
 import anyio
+from concurrent.futures.process import BrokenProcessPool
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from server import __version__
+from server import __version__, offload
 from server.errors import DoExpertError
 from server.models import DocList, ReadResult, SearchResult
 from server.models import ScaffoldClassResult, ScaffoldProjectResult, TemplateList
@@ -61,9 +62,8 @@ def call_core(fn: Callable[[], T]) -> T:
         raise tool_error(exc) from exc
 
 
-# Every core call runs in a worker thread, so the event loop keeps answering (ping, other calls) while a review
-# parses. At most MAX_CONCURRENT calls run at once; the rest queue, and queueing counts against the deadline.
-MAX_CONCURRENT = int(os.environ.get("DO_EXPERT_MAX_CONCURRENT") or 0) or max(2, os.cpu_count() or 2)
+# Core calls never run on the event loop (see server/offload.py): reviews in worker processes, the rest in threads
+# behind a limiter. Each kind has a deadline; waiting for a free worker counts against it.
 DEADLINES = {"search": 10.0, "review": 30.0, "scaffold": 20.0}
 REVIEW_BUDGET_SHARE = 0.6  # the review stops itself well before the deadline and reports what it skipped
 _limiter: anyio.CapacityLimiter | None = None
@@ -78,21 +78,44 @@ def deadline(kind: str) -> float:
         return DEADLINES[kind]
 
 
+def _deadline_error(kind: str, limit: float) -> ToolError:
+    log.warning("%s call abandoned after its %.1f s deadline", kind, limit)
+    return ToolError(f"the {kind} call did not finish within its {limit:g} s limit and was abandoned\n"
+                     "Hint: send less at once (fewer or smaller files, a shorter query) and call again; the "
+                     "server operator can raise DO_EXPERT_TOOL_TIMEOUT\n(code: deadline_exceeded)")
+
+
 async def run_core(fn: Callable[[], T], kind: str) -> T:
-    """``call_core`` off the event loop, behind the concurrency limit, with a deadline. Past the deadline the caller
-    gets a tool error naming the limit; the thread is abandoned (the review also stops itself at its budget)."""
+    """``call_core`` in a worker thread, behind the concurrency limit, with a deadline. Past the deadline the caller
+    gets a tool error naming the limit, and the thread is abandoned."""
     global _limiter
     if _limiter is None:  # created lazily: a limiter belongs to the running event loop
-        _limiter = anyio.CapacityLimiter(max(1, MAX_CONCURRENT))
+        _limiter = anyio.CapacityLimiter(offload.THREAD_CALLS)
     limit = deadline(kind)
     try:
         with anyio.fail_after(limit):
             return await anyio.to_thread.run_sync(lambda: call_core(fn), abandon_on_cancel=True, limiter=_limiter)
     except TimeoutError:
-        log.warning("%s call abandoned after its %.1f s deadline", kind, limit)
-        raise ToolError(f"the {kind} call did not finish within its {limit:g} s limit and was abandoned\n"
-                        "Hint: send less at once (fewer or smaller files, a shorter query) and call again; the "
-                        "server operator can raise DO_EXPERT_TOOL_TIMEOUT\n(code: deadline_exceeded)") from None
+        raise _deadline_error(kind, limit) from None
+
+
+async def run_review(files: list[tuple[str, str]], compatibility_date: str | None) -> ReviewResult:
+    """A review in a worker process (its own core and GIL), with a deadline and a self-imposed budget."""
+    from server.review import review_files
+
+    limit = deadline("review")
+    future = offload.submit_review(review_files, files, compatibility_date, limit * REVIEW_BUDGET_SHARE)
+    try:
+        with anyio.fail_after(limit):
+            return await anyio.to_thread.run_sync(future.result, abandon_on_cancel=True)
+    except TimeoutError:
+        future.cancel()  # a queued review never starts; a running one stops at its budget
+        raise _deadline_error("review", limit) from None
+    except DoExpertError as exc:
+        raise tool_error(exc) from exc
+    except BrokenProcessPool:
+        raise ToolError("the review worker stopped unexpectedly (out of memory?)\nHint: review fewer or smaller "
+                        "files at once\n(code: review_worker_died)") from None
 
 
 # ------------------------------------------------------------------------------------------------------ search tools
@@ -223,10 +246,7 @@ async def review_code(
     review_code again with the updated files until `clean` is true. Info findings are advice. A deliberate
     exception can be silenced with `// do-expert-ignore <rule-id>` on the line or the line above.
     """
-    from server.review import review_files
-
-    return await run_core(lambda: review_files([(f.path, f.content) for f in files], compatibility_date,
-                                           budget=deadline("review") * REVIEW_BUDGET_SHARE), "review")
+    return await run_review([(f.path, f.content) for f in files], compatibility_date)
 
 
 @mcp.tool(title="List review rules", annotations=READ_ONLY)

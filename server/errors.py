@@ -40,6 +40,13 @@ class DoExpertError(Exception):
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "hint": self.hint, **self.context}
 
+    def __reduce__(self):  # keep hint and context across a process boundary (reviews run in worker processes)
+        return _rebuild, (type(self), self.message, self.hint, self.context)
+
+
+def _rebuild(cls: type, message: str, hint: str, context: dict) -> "DoExpertError":
+    return cls(message, hint=hint, **context)
+
 
 class InvalidInputError(DoExpertError):
     code = "invalid_input"

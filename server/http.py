@@ -24,7 +24,7 @@ log = logging.getLogger("do_expert.http")
 
 HEADER_TIMEOUT = float(os.environ.get("DO_EXPERT_HEADER_TIMEOUT", "10"))
 BODY_TIMEOUT = float(os.environ.get("DO_EXPERT_BODY_TIMEOUT", "30"))
-MAX_BODY = int(os.environ.get("DO_EXPERT_MAX_BODY", str(96 * 1024 * 1024)))  # review_code takes up to 64 MB of text
+MAX_BODY = int(os.environ.get("DO_EXPERT_MAX_BODY", str(4 * 1024 * 1024)))  # the SDK's own default cap, made explicit
 MCP_PATH = "/mcp"
 
 
@@ -123,7 +123,7 @@ def security_settings(host: str, port: int) -> TransportSecuritySettings:
 
 def build_app(mcp, host: str, port: int):
     app = mcp.streamable_http_app(stateless_http=True, json_response=True, host=host,
-                                  transport_security=security_settings(host, port))
+                                  transport_security=security_settings(host, port), max_request_body_size=MAX_BODY)
     app = GuardMiddleware(app)
     token = os.environ.get("DO_EXPERT_TOKEN")
     return BearerTokenMiddleware(app, token) if token else app

@@ -19,3 +19,25 @@ from toolchain import Toolchain, ensure_toolchain  # noqa: E402
 def node_toolchain() -> Toolchain:
     """The pinned toolchain (Node 22, tsc, vitest, wrangler). Skips when npm is absent (fails under CI)."""
     return ensure_toolchain()
+
+
+@pytest.fixture
+def http_server(tmp_path):
+    """Start ``do-expert serve --transport http`` (``start(token=None, **env)`` returns its URL); all are stopped
+    at the end of the test."""
+    from mcp_helpers import start_http_server
+
+    procs = []
+
+    def start(token: str | None = None, **env: str) -> str:
+        url, proc = start_http_server(tmp_path / "ix", token, **env)
+        procs.append(proc)
+        return url
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except Exception:
+            proc.kill()

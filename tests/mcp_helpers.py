@@ -1,0 +1,56 @@
+"""Start `do-expert serve` as a real subprocess and talk to it with the official SDK client."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def stdio_client(index_dir: Path, mode: str = "auto", **extra_env: str) -> Client:
+    """An SDK client for a fresh server subprocess. ``mode="legacy"`` speaks the 2025 protocol (initialize
+    handshake, ``ping``); the default negotiates the current stateless protocol."""
+    env = {"DO_EXPERT_INDEX_DIR": str(index_dir), "PYTHONPATH": str(ROOT), **extra_env}
+    if "DO_EXPERT_REFERENCES" in os.environ:
+        env["DO_EXPERT_REFERENCES"] = os.environ["DO_EXPERT_REFERENCES"]
+    params = StdioServerParameters(command=sys.executable, args=["-m", "server.cli", "serve"], env=env, cwd=str(ROOT))
+    return Client(params, read_timeout_seconds=120, mode=mode)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_http_server(index_dir: Path, token: str | None = None, **extra_env: str):
+    """`do-expert serve --transport http` on a free loopback port; returns (url, process). The caller terminates it."""
+    import socket
+    import subprocess
+    import time
+
+    port = free_port()
+    env = {**os.environ, "DO_EXPERT_INDEX_DIR": str(index_dir), "PYTHONPATH": str(ROOT), **extra_env}
+    env.pop("DO_EXPERT_TOKEN", None)
+    if token:
+        env["DO_EXPERT_TOKEN"] = token
+    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--transport", "http", "--port", str(port)],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return f"http://127.0.0.1:{port}/mcp", proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode())
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("HTTP server did not start within 90 s")
