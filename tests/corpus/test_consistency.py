@@ -279,3 +279,24 @@ def test_tool_claims_catch_the_old_slip():
            "its own miniflare and runs workerd 1.20261102.1.")
     assert [(t, v) for t, v, _ in tool_workerd_claims("x", new)] == [
         ("wrangler dev", "1.20261117.1"), ("@cloudflare/vitest-plugin", "1.20261102.1")]
+
+
+def test_installed_toolchain_resolves_the_same_workerd_builds(node_toolchain):
+    """Node's own module resolution in the installed toolchain agrees with the lockfile reading above."""
+    # Node's lookup order from a folder (node_modules of it and of every parent); package.json is read directly
+    # because some packages do not export it.
+    script = (
+        "const fs=require('fs'),path=require('path'),Module=require('module');"
+        "const dirOf=(from,name)=>{for(const p of Module._nodeModulePaths(from)){const d=path.join(p,name);"
+        "if(fs.existsSync(path.join(d,'package.json')))return d;}throw new Error('cannot resolve '+name);};"
+        "const version=d=>JSON.parse(fs.readFileSync(path.join(d,'package.json'),'utf8')).version;"
+        "const root=process.cwd();"
+        "const wrangler=dirOf(root,'wrangler');"
+        "const plugin=dirOf(root,'@cloudflare/vitest-plugin');"
+        "const miniflare=dirOf(plugin,'miniflare');"
+        "console.log(JSON.stringify({'wrangler dev':version(dirOf(wrangler,'workerd')),"
+        "'@cloudflare/vitest-plugin':version(dirOf(miniflare,'workerd'))}));"
+    )
+    proc = node_toolchain.run(["node", "-e", script], cwd=node_toolchain.root, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == toolchain_workerd()
