@@ -76,6 +76,13 @@ QUANTITIES: dict[str, list[str]] = {
     **{f"compatibility date of {flag}": _flag_patterns(flag) for flag in FLAGS},
 }
 
+# Quantities whose value is a set of names: the regex captures a span, the value is the sorted set of the
+# `code` names in it (quotes inside the backticks ignored).
+SET_QUANTITIES: dict[str, list[str]] = {
+    "documented jurisdictions": [r"[Dd]ocumented values: ([^;.]*)"],
+}
+NAME_IN_CODE = re.compile(r'`"?([a-z][a-z0-9-]*)"?`')
+
 # A sentence about the past may quote an old value on purpose.
 HISTORY = re.compile(r"\b(older|earlier|formerly|previously|used to|renamed?|bundled|before the rename|was raised|"
                      r"deprecated|old name)\b", re.IGNORECASE)
@@ -111,19 +118,24 @@ def _sentence(text: str, pos: int) -> tuple[int, int]:
     return start + 1, (min(ends) if ends else len(text))
 
 
-def extract(doc_id: str, markdown: str, quantities: dict[str, list[str]] = QUANTITIES) -> list[Fact]:
+def extract(doc_id: str, markdown: str, quantities: dict[str, list[str]] = QUANTITIES,
+            set_quantities: dict[str, list[str]] = SET_QUANTITIES) -> list[Fact]:
     text = prose(markdown)
     facts = []
-    for quantity, patterns in quantities.items():
-        for pattern in patterns:
-            for m in re.finditer(pattern, text):
+    table = [(q, p, False) for q, ps in quantities.items() for p in ps]
+    table += [(q, p, True) for q, ps in set_quantities.items() for p in ps]
+    for quantity, pattern, is_set in table:
+        for m in re.finditer(pattern, text):
+            if is_set:
+                value = ",".join(sorted(set(NAME_IN_CODE.findall(m.group(1)))))
+            else:
                 value = "/".join(g.replace(",", "") for g in m.groups() if g)
-                start, end = _sentence(text, m.start())
-                sentence = " ".join(text[start:end].split())
-                if HISTORY.search(sentence):
-                    continue
-                facts.append(Fact(quantity, value, doc_id, text.count("\n", 0, m.start()) + 1, sentence[:160],
-                                  hedged=not quantity.endswith(" version") and bool(HEDGED.search(sentence))))
+            start, end = _sentence(text, m.start())
+            sentence = " ".join(text[start:end].split())
+            if HISTORY.search(sentence):
+                continue
+            facts.append(Fact(quantity, value, doc_id, text.count("\n", 0, m.start()) + 1, sentence[:160],
+                              hedged=not quantity.endswith(" version") and bool(HEDGED.search(sentence))))
     return facts
 
 
@@ -192,6 +204,14 @@ def test_checker_reports_a_value_hedged_in_one_doc_and_flat_in_another():
     b = extract("b", "Its default date is `enable_ctx_exports` (2025-11-17), which is UNCONFIRMED in the docs checked.")
     found = contradictions(a + b)
     assert set(found["compatibility date of enable_ctx_exports"]) == {"2025-11-17", "2025-11-17 (UNCONFIRMED)"}
+
+
+def test_set_quantities_compare_names_not_wording():
+    a = extract("a", 'Documented values: `"eu"` (European Union), `"us"` (United States) and `"fedramp"`.')
+    b = extract("b", "jurisdiction (documented values: `eu`, `us`, `fedramp`; the types add more)")
+    c = extract("c", "Documented values: `eu` and `fedramp`.")
+    assert {f.value for f in a + b} == {"eu,fedramp,us"}
+    assert set(contradictions(a + b + c)["documented jurisdictions"]) == {"eu,fedramp,us", "eu,fedramp"}
 
 
 def test_history_sentences_and_code_are_not_claims():
