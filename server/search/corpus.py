@@ -25,10 +25,10 @@ FENCE_RE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})(.*)$")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 INLINE_CODE_RE = re.compile(r"`([^`\n]+)`")
 LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+REQUIRED_FRONT_MATTER = ("id", "title", "summary", "keywords", "sources", "last_verified")
 # A sources marker: the first non-blank line after a heading, naming front-matter source keys.
 SOURCES_MARKER_RE = re.compile(r"^\s*<!--\s*sources:\s*(.*?)\s*-->\s*$")
 SOURCE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
-REQUIRED_FRONT_MATTER = ("id", "title", "summary", "keywords", "sources", "last_verified")
 
 
 def slugify(heading: str) -> str:
