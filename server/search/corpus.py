@@ -27,7 +27,7 @@ INLINE_CODE_RE = re.compile(r"`([^`\n]+)`")
 LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 REQUIRED_FRONT_MATTER = ("id", "title", "summary", "keywords", "sources", "last_verified")
 # A sources marker: the first non-blank line after a heading, naming front-matter source keys.
-SOURCES_MARKER_RE = re.compile(r"^\s*<!--\s*sources:\s*(.*?)\s*-->\s*$")
+SOURCES_MARKER_RE = re.compile(r"^\s*<!--\s*sources:([^>]*)-->\s*$")  # no nested quantifiers: linear
 SOURCE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 
 
