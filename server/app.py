@@ -146,8 +146,9 @@ async def read_docs(
     """Read the full Markdown of reference sections or whole documents, with their source URLs.
 
     Pass section ids from search_docs results (cheap, focused) or a doc id for a whole topic (long). Unknown ids
-    come back in `missing` rather than failing the call; use search_docs or list_docs to find valid ids. Quote the
-    sources when you rely on a fact.
+    come back in `missing` rather than failing the call; use search_docs or list_docs to find valid ids. Each
+    section lists the sources of its own facts and the date they were last verified: quote them when you rely on
+    a fact.
     """
     return await run_core(lambda: engine().read(ids), "search")
 

@@ -69,7 +69,8 @@ def cmd_read(args: argparse.Namespace) -> int:
         _print_json(result)
     else:
         for section in result.sections:
-            print(f"<!-- {section.id}  sources: {', '.join(section.sources)} -->\n{section.markdown}\n")
+            print(f"<!-- {section.id}  sources: {', '.join(section.sources)}  verified: {section.last_verified} -->\n"
+                  f"{section.markdown}\n")
     for ident in result.missing:
         print(f"do-expert: no section or doc with id {ident!r} (try: do-expert search ...)", file=sys.stderr)
     return 2 if result.missing and not result.sections else 0

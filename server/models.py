@@ -32,7 +32,10 @@ class DocSection(BaseModel):
     title: str = Field(description="Section heading path (or the document title for a whole document).")
     topic: str
     markdown: str = Field(description="Full Markdown of the section or document.")
-    sources: list[str] = Field(description="URLs of the primary sources the reference is based on.")
+    sources: list[str] = Field(description="URLs of the primary sources this section's facts come from (a whole "
+                               "document lists all of its sources).")
+    last_verified: str = Field(description="Date (YYYY-MM-DD) the document's facts were last checked against "
+                               "these sources.")
 
 
 class ReadResult(BaseModel):

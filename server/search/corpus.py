@@ -26,6 +26,9 @@ HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 INLINE_CODE_RE = re.compile(r"`([^`\n]+)`")
 LINK_RE = re.compile(r"!?\[([^\[\]\n]{0,500})\]\([^()\n]{0,2000}\)")  # bounded, no nested "[": linear
 REQUIRED_FRONT_MATTER = ("id", "title", "summary", "keywords", "sources", "last_verified")
+# A sources marker: the first non-blank line after a heading, naming front-matter source keys.
+SOURCES_MARKER_RE = re.compile(r"^\s*<!--\s*sources:([^>]*)-->\s*$")  # no nested quantifiers: linear
+SOURCE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 
 
 def slugify(heading: str) -> str:
@@ -55,6 +58,10 @@ class Section:
     markdown: str = ""  # heading + text including deeper subsections: what read_docs returns
     code: list[str] = field(default_factory=list)  # fenced code blocks and inline code spans in own_markdown
     children: list[str] = field(default_factory=list)
+    marker_keys: list[str] | None = None  # keys named by this section's own sources marker; None = no marker
+    own_sources: list[str] = field(default_factory=list)  # URLs for own_markdown (own marker, else inherited)
+    sources: list[str] = field(default_factory=list)  # URLs for markdown: own_sources plus the children's
+    unknown_source_keys: list[str] = field(default_factory=list)  # marker keys the front matter does not define
 
     @property
     def path_text(self) -> str:
@@ -71,12 +78,13 @@ class Document:
     title: str
     summary: str
     keywords: list[str]
-    sources: list[str]
+    sources: list[str]  # every source URL, in front-matter order
     last_verified: str
     aliases: list[str]
     path: Path
-    markdown: str  # the whole file without front matter
+    markdown: str  # the whole file without front matter (and without sources markers)
     sections: list[Section]
+    source_keys: dict[str, str] = field(default_factory=dict)  # source key -> URL, for sources that have a key
 
     @property
     def uri(self) -> str:
@@ -99,14 +107,25 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
     return meta, text[3 + end.end() :].lstrip("\n")
 
 
-def _source_urls(meta: dict, path: Path) -> list[str]:
-    urls = []
+def _source_urls(meta: dict, path: Path) -> tuple[list[str], dict[str, str]]:
+    """All source URLs in order, and the key -> URL map of the sources that carry a ``key``."""
+    urls: list[str] = []
+    keys: dict[str, str] = {}
     for item in meta.get("sources") or []:
         url = item.get("url") if isinstance(item, dict) else item
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise CorpusError(f"{path.name}: every source needs a URL, got {item!r}", hint="use '- url: https://...'")
         urls.append(url)
-    return urls
+        key = item.get("key") if isinstance(item, dict) else None
+        if key is None:
+            continue
+        if not isinstance(key, str) or not SOURCE_KEY_RE.match(key):
+            raise CorpusError(f"{path.name}: source key {key!r} must be short lowercase-with-dashes",
+                              hint="e.g. 'key: alarms-api'")
+        if key in keys:
+            raise CorpusError(f"{path.name}: source key {key!r} is used twice", hint="give each source its own key")
+        keys[key] = url
+    return urls, keys
 
 
 def classify_lines(markdown: str):
@@ -156,39 +175,62 @@ def parse_document(path: Path) -> Document:
     if not DOC_ID_RE.match(doc_id) or doc_id != path.stem:
         raise CorpusError(f"{path.name}: id {doc_id!r} must be lowercase-with-dashes and equal the file name")
     verified = meta["last_verified"]
+    urls, keys = _source_urls(meta, path)
     doc = Document(
         id=doc_id,
         title=str(meta["title"]).strip(),
         summary=" ".join(str(meta["summary"]).split()),
         keywords=[str(k) for k in meta.get("keywords") or []],
-        sources=_source_urls(meta, path),
+        sources=urls,
         last_verified=verified.isoformat() if isinstance(verified, date) else str(verified),
         aliases=[str(a) for a in meta.get("aliases") or []],
         path=path,
         markdown=body,
         sections=[],
+        source_keys=keys,
     )
     doc.sections = _split_sections(doc)
+    _assign_sources(doc)
     return doc
 
 
 def _split_sections(doc: Document) -> list[Section]:
-    """Cut the body at ## and ### headings (fenced code excluded) into Sections with unique slugs."""
-    chunks: list[tuple[int, str, list[str]]] = [(1, "Overview", [])]
+    """Cut the body at ## and ### headings (fenced code excluded) into Sections with unique slugs. A sources marker
+    right after a heading (or after the title, for the overview) is taken off the text and kept as keys."""
+    # (level, heading, lines, marker keys or None)
+    chunks: list[tuple[int, str, list[str], list[str] | None]] = [(1, "Overview", [], None)]
+    kept: list[str] = []  # the body without the markers that were consumed
+    after_heading = True  # no text line yet since the last heading (or the title): a marker may come here
     for line, kind in classify_lines(doc.markdown):
         if kind == "text":
             h = HEADING_RE.match(line)
+            marker = SOURCES_MARKER_RE.match(line)
+            if marker and after_heading:
+                level, heading, lines, _ = chunks[-1]
+                chunks[-1] = (level, heading, lines, marker.group(1).split())
+                after_heading = False
+                continue
             if h and len(h.group(1)) == 1:
+                kept.append(line)
+                after_heading = True
                 continue  # the document title; it is the doc's, not a section's
             if h and len(h.group(1)) in (2, 3):
-                chunks.append((len(h.group(1)), h.group(2), [line]))
+                chunks.append((len(h.group(1)), h.group(2), [line], None))
+                kept.append(line)
+                after_heading = True
                 continue
+            if line.strip():
+                after_heading = False
+        else:
+            after_heading = False
         chunks[-1][2].append(line)
+        kept.append(line)
+    doc.markdown = "\n".join(kept)
 
     sections: list[Section] = []
     seen: dict[str, int] = {}
     parent: Section | None = None
-    for level, heading, lines in chunks:
+    for level, heading, lines, marker_keys in chunks:
         own = "\n".join(lines).strip()
         if level == 1 and not own:
             continue
@@ -210,6 +252,7 @@ def _split_sections(doc: Document) -> list[Section]:
             own_markdown=own,
             markdown=own,
             code=_code_of(own),
+            marker_keys=marker_keys,
         )
         if level == 3 and parent is not None:
             parent.children.append(section.id)
@@ -218,6 +261,32 @@ def _split_sections(doc: Document) -> list[Section]:
             parent = section if level == 2 else None
         sections.append(section)
     return sections
+
+
+def _assign_sources(doc: Document) -> None:
+    """Resolve each section's marker keys to URLs: own marker first, else the parent ``##``'s, else the whole doc's.
+    A ``##`` that reads back with its ``###`` children cites theirs too. Unknown keys are kept on the section for the
+    corpus-integrity test to report; they never make a reference unreadable."""
+    parent_sources = doc.sources
+    by_id = {s.id: s for s in doc.sections}
+    for section in doc.sections:
+        if section.marker_keys is None:
+            inherited = parent_sources if section.level == 3 else doc.sources
+            section.own_sources = list(inherited)
+        else:
+            section.unknown_source_keys = [k for k in section.marker_keys if k not in doc.source_keys]
+            known = [doc.source_keys[k] for k in section.marker_keys if k in doc.source_keys]
+            inherited = parent_sources if section.level == 3 else doc.sources
+            section.own_sources = list(dict.fromkeys(known)) or list(inherited)
+        if section.level == 2:
+            parent_sources = section.own_sources
+        elif section.level == 1:
+            parent_sources = doc.sources
+    for section in doc.sections:
+        urls = list(section.own_sources)
+        for child_id in section.children:
+            urls.extend(by_id[child_id].own_sources)
+        section.sources = list(dict.fromkeys(urls))
 
 
 def reference_files(root: Path) -> list[Path]:

@@ -160,11 +160,13 @@ class SearchEngine:
         found = self.corpus.resolve(ident)
         if isinstance(found, Document):
             return DocSection(id=found.id, uri=found.uri, title=found.title, topic=found.id,
-                              markdown=f"# {found.title}\n\n{found.markdown}".strip(), sources=found.sources)
+                              markdown=f"# {found.title}\n\n{found.markdown}".strip(), sources=found.sources,
+                              last_verified=found.last_verified)
         if isinstance(found, Section):
             doc = self.corpus.docs[found.doc_id]
             return DocSection(id=found.id, uri=found.uri, title=f"{doc.title} > {found.path_text}",
-                              topic=found.doc_id, markdown=found.markdown, sources=doc.sources)
+                              topic=found.doc_id, markdown=found.markdown, sources=found.sources,
+                              last_verified=doc.last_verified)
         return None
 
     # --------------------------------------------------------------------------------------------------- list

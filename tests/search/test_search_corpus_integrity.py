@@ -68,3 +68,40 @@ def test_no_known_community_errors(corpus):
                 window = text[max(0, m.start() - 400): m.end() + 400].lower()
                 assert any(w in window for w in ("renamed", "removed", "old", "legacy", "deprecated", "replace",
                                                  "migrat", "former")), f"{doc.id}: {bad} presented as current"
+
+
+# ---------------------------------------------------------------------------------------------- per-section sources
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_source_has_a_key(path: Path):
+    meta, _ = split_front_matter(path.read_text(encoding="utf-8"), path)
+    unkeyed = [s for s in meta["sources"] if not isinstance(s, dict) or not s.get("key")]
+    assert not unkeyed, f"{path.name}: sources without a key: {unkeyed}"
+    for src in meta["sources"]:
+        assert src.get("what"), f"{path.name}: source {src['key']} says nothing about what it supports"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_every_h2_section_names_its_sources(corpus, path: Path):
+    doc = corpus.docs[path.stem]
+    unmarked = [s.id for s in doc.sections if s.level == 2 and s.marker_keys is None]
+    assert not unmarked, f"{path.name}: '##' sections without a <!-- sources: ... --> line: {unmarked}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_markers_name_known_keys_and_every_key_is_used(corpus, path: Path):
+    doc = corpus.docs[path.stem]
+    unknown = {s.id: s.unknown_source_keys for s in doc.sections if s.unknown_source_keys}
+    assert not unknown, f"{path.name}: markers name keys the front matter does not define: {unknown}"
+    empty = [s.id for s in doc.sections if s.marker_keys == []]
+    assert not empty, f"{path.name}: empty sources markers: {empty}"
+    used = {k for s in doc.sections for k in s.marker_keys or []}
+    unused = set(doc.source_keys) - used
+    assert not unused, f"{path.name}: sources no section cites: {sorted(unused)}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_no_stray_sources_markers(corpus, path: Path):
+    """A marker that is not the first line after a heading is not parsed: it would show up in read_docs text."""
+    doc = corpus.docs[path.stem]
+    stray = [s.id for s in doc.sections if "<!-- sources:" in s.own_markdown]
+    assert not stray, f"{path.name}: sources markers not right after a heading: {stray}"
