@@ -15,7 +15,7 @@ from pathlib import Path
 
 from whoosh.query import Term
 
-from server.errors import InvalidInputError
+from server.errors import InvalidInputError, clip
 from server.models import DocInfo, DocList, DocSection, ReadResult, SearchHit, SearchResult, SectionRef
 from server.search import query as q
 from server.search.corpus import Corpus, Document, Section, reference_files
@@ -129,7 +129,7 @@ class SearchEngine:
             raise InvalidInputError("topic must be a doc id string", hint="call list_docs for the doc ids")
         doc_id = self.corpus.aliases.get(topic.strip(), topic.strip())
         if doc_id not in self.corpus.docs:
-            raise InvalidInputError(f"unknown topic {topic[:80]!r}",
+            raise InvalidInputError(f"unknown topic {clip(topic)}",
                                     hint="topic must be one of: " + ", ".join(sorted(self.corpus.docs)))
         return doc_id
 
