@@ -38,6 +38,11 @@ export class NotesAgent extends Agent<Cloudflare.Env, NotesState> {
     this.sql`INSERT INTO notes (body, author) VALUES (${payload.text}, ${"scheduler"})`;
   }
 
+  // Runs after the SDK has driven the due schedules on each alarm.
+  onAlarm(): void {
+    this.ctx.storage.kv.put("onAlarmCalls", ((this.ctx.storage.kv.get("onAlarmCalls") as number | undefined) ?? 0) + 1);
+  }
+
   onRequest(request: Request): Response {
     return Response.json({ agent: this.name, path: new URL(request.url).pathname, state: this.state });
   }
@@ -47,6 +52,21 @@ export class NotesAgent extends Agent<Cloudflare.Env, NotesState> {
       this.addNote(message.slice(5), connection.id);
       connection.send(`saved:${this.state.notes}`);
     }
+  }
+}
+
+// Overrides alarm() without calling super.alarm(): the SDK's scheduler never runs.
+export class AlarmOverrideAgent extends Agent {
+  async alarm(): Promise<void> {
+    this.ctx.storage.kv.put("userAlarmRan", true);
+  }
+
+  async remindNow() {
+    return this.schedule(0, "onReminder", { text: "never" });
+  }
+
+  onReminder(): void {
+    this.ctx.storage.kv.put("reminderRan", true);
   }
 }
 

@@ -4,9 +4,13 @@ import { env } from "cloudflare:workers";
 import { SELF, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
-import type { NotesAgent, Room } from "../src/agents";
+import type { AlarmOverrideAgent, NotesAgent, Room } from "../src/agents";
 
-const ns = env as unknown as { NotesAgent: DurableObjectNamespace<NotesAgent>; Room: DurableObjectNamespace<Room> };
+const ns = env as unknown as {
+  NotesAgent: DurableObjectNamespace<NotesAgent>;
+  Room: DurableObjectNamespace<Room>;
+  AlarmOverrideAgent: DurableObjectNamespace<AlarmOverrideAgent>;
+};
 let counter = 0;
 const fresh = (prefix: string) => `${prefix}-${++counter}-${Date.now()}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -111,6 +115,25 @@ describe("agents-sdk: Agent is a Durable Object with SQL, state and a scheduler"
       if (done.rows === 1 && done.jobs === 0) break;
     }
     expect(done).toEqual({ rows: 1, jobs: 0 });
+    expect(await inAgent(name, (st) => st.storage.kv.get("onAlarmCalls"))).toBe(1);
+  });
+
+  it("[agents-sdk] overriding alarm() without super.alarm() stops the scheduler: the alarm fires but the due schedule never runs", async () => {
+    const name = fresh("override");
+    const stub = await getAgentByName(ns.AlarmOverrideAgent, name);
+    await stub.remindNow();
+    const read = () =>
+      runInDurableObject(ns.AlarmOverrideAgent.getByName(name), (_a: AlarmOverrideAgent, st: DurableObjectState) => ({
+        user: st.storage.kv.get("userAlarmRan") ?? false,
+        reminder: st.storage.kv.get("reminderRan") ?? false,
+        jobs: jobs(st).length,
+      }));
+    let out = await read();
+    for (let i = 0; i < 50 && !out.user; i++) {
+      await sleep(100);
+      out = await read();
+    }
+    expect(out).toEqual({ user: true, reminder: false, jobs: 1 });
   });
 });
 
