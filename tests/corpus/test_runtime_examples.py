@@ -25,7 +25,7 @@ IGNORE = shutil.ignore_patterns("node_modules", ".wrangler", ".vite-cache", "dis
 KNOWN_DOC_IDS = {
     "sqlite-storage", "pitr", "limits", "sql-statements", "json-functions", "foreign-keys", "namespace-and-stubs",
     "service-bindings", "workers", "rules", "concurrency", "patterns", "errors", "testing", "alarms", "websockets",
-    "lifecycle-and-config", "agents-sdk",
+    "lifecycle-and-config", "agents-sdk", "partyserver-and-actors",
 }
 
 

@@ -74,6 +74,10 @@ export class AlarmOverrideAgent extends Agent {
 export class Room extends Server {
   static options = { hibernate: true };
 
+  onMessage(connection: Connection, message: WSMessage): void {
+    connection.send(`echo:${String(message)}`);
+  }
+
   onStart(): void {
     this.sql`CREATE TABLE IF NOT EXISTS hits (n INTEGER)`;
   }
@@ -82,6 +86,13 @@ export class Room extends Server {
     this.sql`INSERT INTO hits (n) VALUES (${1})`;
     const [row] = this.sql<{ total: number }>`SELECT count(*) AS total FROM hits`;
     return Response.json({ room: this.name, total: row.total });
+  }
+}
+
+// The same Server without `static options`: hibernate defaults to false, so sockets are accepted in memory.
+export class PlainRoom extends Server {
+  onMessage(connection: Connection, message: WSMessage): void {
+    connection.send(`echo:${String(message)}`);
   }
 }
 

@@ -4,12 +4,13 @@ import { env } from "cloudflare:workers";
 import { SELF, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
-import type { AlarmOverrideAgent, NotesAgent, Room } from "../src/agents";
+import type { AlarmOverrideAgent, NotesAgent, PlainRoom, Room } from "../src/agents";
 
 const ns = env as unknown as {
   NotesAgent: DurableObjectNamespace<NotesAgent>;
   Room: DurableObjectNamespace<Room>;
   AlarmOverrideAgent: DurableObjectNamespace<AlarmOverrideAgent>;
+  PlainRoom: DurableObjectNamespace<PlainRoom>;
 };
 let counter = 0;
 const fresh = (prefix: string) => `${prefix}-${++counter}-${Date.now()}`;
@@ -172,12 +173,40 @@ describe("agents-sdk: routing and WebSockets", () => {
   });
 });
 
-describe("agents-sdk: partyserver", () => {
-  it("[agents-sdk] partyserver Server has the same this.sql template; routePartykitRequest() serves /parties/<kebab-case binding>/<name>", async () => {
+describe("partyserver-and-actors: partyserver", () => {
+  it("[partyserver-and-actors] partyserver Server has the same this.sql template; routePartykitRequest() serves /parties/<kebab-case binding>/<name>", async () => {
     const room = fresh("room");
     const first = await SELF.fetch(`http://example.com/parties/room/${room}`);
     const second = await SELF.fetch(`http://example.com/parties/room/${room}`);
     expect(await first.json()).toEqual({ room, total: 1 });
     expect(await second.json()).toEqual({ room, total: 2 });
+  });
+
+  it("[partyserver-and-actors] Server sockets hibernate only with static options = { hibernate: true }; the default (false) accepts them in memory", async () => {
+    const open = async (path: string) => {
+      const res = await SELF.fetch(`http://example.com${path}`, { headers: { Upgrade: "websocket" } });
+      expect(res.status).toBe(101);
+      const ws = res.webSocket!;
+      const got: string[] = [];
+      ws.addEventListener("message", (e) => {
+        got.push(String(e.data));
+      });
+      ws.accept();
+      ws.send("ping");
+      for (let i = 0; i < 50 && got.length === 0; i++) await sleep(20);
+      return { ws, got };
+    };
+    const a = fresh("hib");
+    const b = fresh("plain");
+    const hib = await open(`/parties/room/${a}`);
+    const plain = await open(`/parties/plain-room/${b}`);
+    expect(hib.got).toEqual(["echo:ping"]);
+    expect(plain.got).toEqual(["echo:ping"]);
+    const count = (stub: DurableObjectStub<Room> | DurableObjectStub<PlainRoom>) =>
+      runInDurableObject(stub, (_i: unknown, st: DurableObjectState) => st.getWebSockets().length);
+    expect(await count(ns.Room.getByName(a))).toBe(1);
+    expect(await count(ns.PlainRoom.getByName(b))).toBe(0);
+    hib.ws.close(1000, "done");
+    plain.ws.close(1000, "done");
   });
 });
