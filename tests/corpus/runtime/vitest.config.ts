@@ -21,7 +21,9 @@ export default defineConfig({
       },
       {
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.agents.jsonc" } })],
-        test: { name: "agents", include: ["test-agents/**/*.test.ts"], testTimeout: 20_000 },
+        // groupOrder 1: runs after the other projects, so bundling the SDK does not load the CPU while their
+        // real-time alarm checks run
+        test: { name: "agents", include: ["test-agents/**/*.test.ts"], testTimeout: 20_000, sequence: { groupOrder: 1 } },
       },
       {
         test: { name: "miniflare", include: ["test-node/**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 60_000 },
