@@ -3,6 +3,7 @@
 // and routing. Kept apart from src/index.ts so the SDK's bundle (it needs nodejs_compat) stays out of the others.
 import { Agent, routeAgentRequest, type Connection, type WSMessage } from "agents";
 import { Server, routePartykitRequest } from "partyserver";
+import { Actor } from "@cloudflare/actors";
 
 export type NoteRow = { id: number; body: string; author: string | null };
 export type NotesState = { notes: number; lastAuthor: string | null };
@@ -93,6 +94,27 @@ export class Room extends Server {
 export class PlainRoom extends Server {
   onMessage(connection: Connection, message: WSMessage): void {
     connection.send(`echo:${String(message)}`);
+  }
+}
+
+// An Actor from @cloudflare/actors: migrations in onInit(), this.sql, and alarms.schedule() rows in _actor_alarms.
+export class Tally extends Actor<Cloudflare.Env> {
+  protected async onInit(): Promise<void> {
+    this.storage.migrations = [
+      { idMonotonicInc: 1, description: "items", sql: "CREATE TABLE IF NOT EXISTS items (sku TEXT PRIMARY KEY, qty INTEGER NOT NULL)" },
+    ];
+    await this.storage.runMigrations();
+  }
+
+  protected async onRequest(request: Request): Promise<Response> {
+    const sku = new URL(request.url).searchParams.get("sku") ?? "none";
+    this.sql`INSERT INTO items (sku, qty) VALUES (${sku}, 1) ON CONFLICT (sku) DO UPDATE SET qty = qty + 1`;
+    const task = await this.alarms.schedule(60, "expire", { sku });
+    return Response.json({ name: this.name, items: this.sql`SELECT sku, qty FROM items ORDER BY sku`, task: task.type });
+  }
+
+  async expire(payload: { sku: string }): Promise<void> {
+    this.sql`DELETE FROM items WHERE sku = ${payload.sku}`;
   }
 }
 

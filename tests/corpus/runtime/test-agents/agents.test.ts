@@ -3,8 +3,9 @@
 import { env } from "cloudflare:workers";
 import { SELF, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { getAgentByName } from "agents";
+import { getActor } from "@cloudflare/actors";
 import { describe, expect, it } from "vitest";
-import type { AlarmOverrideAgent, NotesAgent, PlainRoom, Room } from "../src/agents";
+import { Tally, type AlarmOverrideAgent, type NotesAgent, type PlainRoom, type Room } from "../src/agents";
 
 const ns = env as unknown as {
   NotesAgent: DurableObjectNamespace<NotesAgent>;
@@ -208,5 +209,22 @@ describe("partyserver-and-actors: partyserver", () => {
     expect(await count(ns.PlainRoom.getByName(b))).toBe(0);
     hib.ws.close(1000, "done");
     plain.ws.close(1000, "done");
+  });
+});
+
+describe("partyserver-and-actors: actors", () => {
+  it("[partyserver-and-actors] an Actor reached with getActor() runs onInit() migrations, binds this.sql values, and keeps alarms.schedule() tasks in _actor_alarms on the object's alarm", async () => {
+    const name = fresh("cart");
+    const stub = getActor(Tally, name);
+    const res = await stub.fetch(`http://example.com/?sku=it's`);
+    expect(await res.json()).toEqual({ name, items: [{ sku: "it's", qty: 1 }], task: "delayed" });
+    const again = await (await stub.fetch(`http://example.com/?sku=it's`)).json();
+    expect(again).toMatchObject({ items: [{ sku: "it's", qty: 2 }] });
+    const out = await runInDurableObject(stub, async (_a: Tally, st: DurableObjectState) => ({
+      rows: st.storage.sql.exec<{ time: number }>("SELECT time FROM _actor_alarms ORDER BY time").toArray(),
+      alarm: await st.storage.getAlarm(),
+    }));
+    expect(out.rows.length).toBe(2);
+    expect(out.alarm).not.toBeNull();
   });
 });
