@@ -1,8 +1,8 @@
 """Runtime checks of what the references state, run inside workerd.
 
-The vitest project in ``tests/corpus/runtime`` (three vitest projects: ``current`` with declarative ``exports`` at
-compatibility date 2026-11-01, ``legacy`` with ``migrations`` at 2026-01-15, and ``miniflare`` for behaviour the
-vitest plugin hides) is copied to a temporary folder, linked to the cached toolchain and run once per session with
+The vitest project in ``tests/corpus/runtime`` (four vitest projects: ``current`` with declarative ``exports`` at
+compatibility date 2026-11-01, ``legacy`` with ``migrations`` at 2026-01-15, ``agents`` with Agents SDK and
+PartyServer classes, and ``miniflare`` for behaviour the vitest plugin hides) is copied to a temporary folder, linked to the cached toolchain and run once per session with
 ``vitest run --reporter=json``. Every test title starts with ``[<doc-id>]``, the reference it verifies.
 
 The same project is also type-checked with tsc and built with ``wrangler deploy --dry-run`` (which checks that
@@ -25,7 +25,7 @@ IGNORE = shutil.ignore_patterns("node_modules", ".wrangler", ".vite-cache", "dis
 KNOWN_DOC_IDS = {
     "sqlite-storage", "pitr", "limits", "sql-statements", "json-functions", "foreign-keys", "namespace-and-stubs",
     "service-bindings", "workers", "rules", "concurrency", "patterns", "errors", "testing", "alarms", "websockets",
-    "lifecycle-and-config",
+    "lifecycle-and-config", "agents-sdk", "partyserver-and-actors",
 }
 
 
