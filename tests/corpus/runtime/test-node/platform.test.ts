@@ -1,6 +1,6 @@
 // Project "miniflare" (runs in Node): platform features that need their own compatibility dates, flags or bindings
 // (a Worker Loader), so they run as plain JS workers in workerd through Miniflare instead of the shared vitest
-// Worker. Verifies references/snapshots.md, references/facets-and-containers.md and references/deployments.md.
+// Worker. Verifies references/snapshots.md, facets-and-containers.md, deployments.md and pricing.md.
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -45,6 +45,18 @@ export class Probe extends DurableObject {
       storageWaitForBookmark: typeof s.waitForBookmark,
       ctxOnNextSessionRestore: typeof c.onNextSessionRestore,
     };
+  }
+
+  rowsReadWithAndWithoutIndex() {
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, sku TEXT)");
+    for (let i = 0; i < 200; i++) sql.exec("INSERT INTO items(sku) VALUES (?)", "sku-" + i);
+    const scan = sql.exec("SELECT id FROM items WHERE sku = ?", "sku-150");
+    const scanRows = scan.toArray().length;
+    sql.exec("CREATE INDEX IF NOT EXISTS items_sku ON items(sku)");
+    const seek = sql.exec("SELECT id FROM items WHERE sku = ?", "sku-150");
+    const seekRows = seek.toArray().length;
+    return { scanRows, scanRowsRead: scan.rowsRead, seekRows, seekRowsRead: seek.rowsRead };
   }
 
   async trySnapshot() {
@@ -137,6 +149,7 @@ function worker(name: string, compatibilityDate: string, compatibilityFlags: str
 interface ProbeStub {
   surface(): Promise<Record<string, unknown>>;
   trySnapshot(): Promise<string>;
+  rowsReadWithAndWithoutIndex(): Promise<Record<string, number>>;
   facetStory(): Promise<Record<string, unknown>>;
   facetFromExports(): Promise<number[]>;
 }
@@ -172,6 +185,14 @@ async function getJson(workerName: string, path: string): Promise<Record<string,
   const res = await fetcher.fetch(`http://w${path}`);
   return (await res.json()) as Record<string, unknown>;
 }
+
+describe("what billing counts", () => {
+  it("[pricing] rows read are rows scanned: an unindexed WHERE over 200 rows reads 200, the same query with an index reads 2", async () => {
+    expect(await (await probe("current", "rows")).rowsReadWithAndWithoutIndex()).toEqual({
+      scanRows: 1, scanRowsRead: 200, seekRows: 1, seekRowsRead: 2,
+    });
+  });
+});
 
 describe("snapshot API presence in local workerd", () => {
   it("[snapshots] without the experimental flag ctx.storage has no snapshot(), onNextSessionRestore() or waitForBookmark()", async () => {
