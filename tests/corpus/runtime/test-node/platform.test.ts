@@ -59,6 +59,19 @@ export class Probe extends DurableObject {
     return { scanRows, scanRowsRead: scan.rowsRead, seekRows, seekRowsRead: seek.rowsRead };
   }
 
+  async tryRestoreTargets() {
+    const s = this.ctx.storage, out = {};
+    const bookmark = await s.getCurrentBookmark();
+    for (const [k, f] of Object.entries({
+      bookmarkString: () => s.onNextSessionRestore(bookmark),
+      plainObject: () => s.onNextSessionRestore({}),
+      waitForBookmark: () => s.waitForBookmark(bookmark),
+    })) {
+      try { out[k] = "resolved " + String(await f()); } catch (e) { out[k] = e.name + ": " + e.message; }
+    }
+    return out;
+  }
+
   async trySnapshot() {
     try { await this.ctx.storage.snapshot(); return "resolved"; }
     catch (e) { return e.name + ": " + e.message; }
@@ -149,6 +162,7 @@ function worker(name: string, compatibilityDate: string, compatibilityFlags: str
 interface ProbeStub {
   surface(): Promise<Record<string, unknown>>;
   trySnapshot(): Promise<string>;
+  tryRestoreTargets(): Promise<Record<string, string>>;
   rowsReadWithAndWithoutIndex(): Promise<Record<string, number>>;
   facetStory(): Promise<Record<string, unknown>>;
   facetFromExports(): Promise<number[]>;
@@ -219,6 +233,14 @@ describe("snapshot API presence in local workerd", () => {
     expect(await (await probe("experimental", "s2")).trySnapshot()).toBe(
       "Error: This Durable Object's storage back-end does not implement snapshots.",
     );
+  });
+
+  it("[snapshots] with the flag, onNextSessionRestore() takes a snapshot or a bookmark string; locally a bookmark restore rejects like PITR", async () => {
+    expect(await (await probe("experimental", "s3")).tryRestoreTargets()).toEqual({
+      bookmarkString: "Error: This Durable Object's storage back-end does not implement point-in-time recovery.",
+      plainObject: "TypeError: Failed to execute 'onNextSessionRestore' on 'DurableObjectStorage': parameter 1 is not of type 'DurableObjectSnapshot or string'.",
+      waitForBookmark: "resolved undefined",
+    });
   });
 });
 
