@@ -26,6 +26,8 @@ KNOWN_DOC_IDS = {
     "sqlite-storage", "pitr", "limits", "sql-statements", "json-functions", "foreign-keys", "namespace-and-stubs",
     "service-bindings", "workers", "rules", "concurrency", "patterns", "errors", "testing", "alarms", "websockets",
     "lifecycle-and-config", "agents-sdk", "partyserver-and-actors",
+    # issue 11 part C: platform docs
+    "snapshots", "facets-and-containers", "deployments", "pricing", "choosing", "observability",
 }
 
 
