@@ -16,6 +16,8 @@ from functools import cached_property
 
 import tree_sitter as ts
 
+from .analysis.classes import classify_classes
+from .analysis.testcode import is_test_path
 from .config import ParsedConfig
 from .parse import (SourceFile, call_args, callee, enclosing_class, member_name, receiver, string_value)
 
@@ -31,12 +33,6 @@ DELETE_ALL_ALARM_DATE = "2026-02-24"
 WS_AUTO_CLOSE_DATE = "2026-04-07"
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TEST_PATH_RE = re.compile(r"(^|/)(test|tests|__tests__|spec)/|\.(test|spec)\.[cm]?[jt]sx?$")
-
-
-def is_test_path(path: str) -> bool:
-    """Test files address fixed objects (`getByName("test")`) on purpose; request-path rules skip them."""
-    return bool(_TEST_PATH_RE.search(path.replace("\\", "/")))
 
 
 def valid_date(d: str | None) -> bool:
@@ -59,6 +55,7 @@ class Hit:
     end_line: int = 0
     end_column: int = 0
     message: str = ""
+    confidence: str = ""  # "" = the rule's default confidence
 
 
 @dataclass
@@ -69,6 +66,7 @@ class DOClass:
     extends: str  # text of the extends clause value ("DurableObject", "Base", "")
     implements_do: bool
     methods: dict[str, ts.Node] = field(default_factory=dict)
+    kind: str = "DurableObject"  # "DurableObject" | "framework" (ecosystem or local DO base) | "legacy"
 
     @property
     def extends_do(self) -> bool:
@@ -96,9 +94,9 @@ class ReviewContext:
 
     # -- positions ---------------------------------------------------------------------------------------------
     @staticmethod
-    def hit(src: SourceFile, node: ts.Node, message: str) -> Hit:
+    def hit(src: SourceFile, node: ts.Node, message: str, confidence: str = "") -> Hit:
         line, col, end_line, end_col = src.span(node)
-        return Hit(src.path, line, col, end_line, end_col, message)
+        return Hit(src.path, line, col, end_line, end_col, message, confidence)
 
     @staticmethod
     def config_hit(cfg: ParsedConfig, line: int, message: str, needle: str | None = None) -> Hit:
@@ -146,31 +144,22 @@ class ReviewContext:
 
     @cached_property
     def do_classes(self) -> list[DOClass]:
-        out: list[DOClass] = []
-        for src in self.sources:
-            for node in src.classes:
-                name = src.text_of(node.child_by_field_name("name"))
-                extends, implements = "", False
-                for ch in node.children:
-                    if ch.type == "class_heritage":
-                        for clause in ch.named_children:
-                            if clause.type == "extends_clause":
-                                extends = src.ntext(clause.child_by_field_name("value"))
-                            elif clause.type == "implements_clause":
-                                implements = any(src.ntext(t).split("<")[0] == "DurableObject" for t in clause.named_children)
-                methods = {}
-                body = node.child_by_field_name("body")
-                if body is not None:
-                    for m in body.named_children:
-                        if m.type == "method_definition":
-                            methods.setdefault(src.text_of(m.child_by_field_name("name")), m)
-                typed_ctor = "constructor" in methods and "DurableObjectState" in src.text_of(
-                    methods["constructor"].child_by_field_name("parameters"))
-                is_do = (extends.split("<")[0] == "DurableObject" or implements or typed_ctor
-                         or (name and name in self.bound_class_names))
-                if is_do:
-                    out.append(DOClass(src, node, name, extends, implements, methods))
-        return out
+        """DO classes as the analysis layer classifies them (see analysis/classes.py): helper classes that merely
+        take a DurableObjectState are not among them."""
+        have_configs = any(True for cfg in self.configs for _ in cfg.all_bindings())
+        return [DOClass(src, node, name, extends, implements, methods, kind)
+                for src, node, name, extends, implements, methods, kind
+                in classify_classes(self.sources, self.bound_class_names, have_configs)]
+
+    @cached_property
+    def analysis(self) -> "Analysis":
+        """The shared flow facts (test code, call graph, branches, taint); built on first use."""
+        from .analysis import Analysis
+
+        return Analysis(self)
+
+    def is_test(self, src: SourceFile) -> bool:
+        return self.analysis.tests.source(src)
 
     def do_class_of(self, src: SourceFile, node: ts.Node) -> DOClass | None:
         cls = enclosing_class(node)

@@ -199,5 +199,5 @@ def _to_findings(hits: Iterable[tuple[str, Hit]], texts: dict[str, list[str]],
             continue
         out[key] = Finding(rule=rule_id, severity=rule.severity, path=given.get(h.path, h.path), line=h.line, column=h.column,
                            end_line=end_line, end_column=max(end_col, 1), message=h.message, fix=rule.fix,
-                           docs=list(rule.docs))
+                           docs=list(rule.docs), confidence=h.confidence or rule.confidence)
     return sorted(out.values(), key=lambda f: (f.path, f.line, f.column, _SEVERITY_ORDER[f.severity], f.rule))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..context import ReviewContext, is_test_path
+from ..context import ReviewContext
 from ..parse import call_args, enclosing_function, member_name, receiver
 from ..rule import Rule
 
@@ -13,7 +13,7 @@ _RANDOM = re.compile(r"^(crypto\.randomUUID\(\)|Math\.random\(\)|Date\.now\(\)|S
 
 def check(ctx: ReviewContext):
     for src in ctx.sources:
-        if is_test_path(src.path):
+        if ctx.is_test(src):
             continue
         for call in ctx.calls_named(src, "idFromName", "getByName", "newUniqueId"):
             name = member_name(src, call)

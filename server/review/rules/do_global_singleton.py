@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..context import ReviewContext, is_test_path
+from ..context import ReviewContext
 from ..parse import ancestors, call_args, receiver
 from ..rule import Rule
 
@@ -20,7 +20,7 @@ def _in_cron_handler(src, node) -> bool:
 
 def check(ctx: ReviewContext):
     for src in ctx.sources:
-        if is_test_path(src.path):
+        if ctx.is_test(src):
             continue
         for call in ctx.calls_named(src, "getByName", "idFromName"):
             if not ctx.is_namespace_expr(src, receiver(call)):
