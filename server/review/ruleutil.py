@@ -98,13 +98,28 @@ def is_external_io_call(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> b
     return name == "fetch" and src.ntext(rec) not in ("this", "super")
 
 
+def does_external_io(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> bool:
+    """``is_external_io_call``, or a call of an in-module function or method (``this.poll()``) that does I/O
+    somewhere down its calls (followed through the analysis layer's call graph, a few levels deep)."""
+    if is_external_io_call(ctx, src, call):
+        return True
+    flow = ctx.analysis.flow
+    fn = enclosing_function(call)
+    if fn is None:
+        return False
+    for target in flow.callees_of_call(src, call):
+        if flow.reaches(src, target, lambda f: any(is_external_io_call(ctx, src, c) for c in src.calls(f))):
+            return True
+    return False
+
+
 def awaited_external_io(ctx: ReviewContext, src: SourceFile, fn: ts.Node) -> list[ts.Node]:
-    """``await`` expressions directly in ``fn`` whose operand contains an external I/O call."""
+    """``await`` expressions directly in ``fn`` whose operand does external I/O (directly or in a called helper)."""
     out = []
     for aw in src.nodes("await_expression", fn):
         if enclosing_function(aw) != fn:
             continue
-        if any(is_external_io_call(ctx, src, c) for c in src.calls(aw)):
+        if any(does_external_io(ctx, src, c) for c in src.calls(aw)):
             out.append(aw)
     return out
 

@@ -41,6 +41,20 @@ class Flow:
             self._functions[src.path] = out
         return out
 
+    def callees_of_call(self, src: SourceFile, call: ts.Node) -> list[ts.Node]:
+        """The in-module function(s) one call expression invokes (empty for anything else)."""
+        f = callee(call)
+        if f is None:
+            return []
+        if f.type == "member_expression" and src.ntext(f.child_by_field_name("object")) == "this":
+            cls = enclosing_class(call)
+            m = self.class_methods(src, cls).get(src.text_of(f.child_by_field_name("property"))) if cls else None
+            return [m] if m is not None else []
+        if f.type == "identifier":
+            g = self._module_functions(src).get(src.text_of(f))
+            return [g] if g is not None else []
+        return []
+
     def callees(self, src: SourceFile, fn: ts.Node) -> list[ts.Node]:
         """Functions in this module that ``fn`` calls directly: ``this.m()``/``this.#m()`` (a method of the class or
         of a local base class) and calls of module-level functions by name."""

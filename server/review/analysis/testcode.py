@@ -1,6 +1,6 @@
 """Which code and configs are test code.
 
-Signs: ``test/``, ``tests/``, ``__tests__/``, ``e2e`` and ``fixtures`` folders (also ``e2e-tests``, ``lifecycle-tests``,
+Signs: ``test/``, ``tests/``, ``__tests__/``, ``e2e``, ``fixtures`` and ``playground`` (e2e test targets) folders (also ``e2e-tests``, ``lifecycle-tests``,
 ``tests-e2e``...); ``*.test.ts``/``*.spec.ts`` files; vitest configs; and wrangler configs used only by tests: in
 such a folder, or named by a vitest config with the Cloudflare pool or plugin (``configPath``) from another folder.
 Rules whose advice is about production skip or downgrade findings here, as each rule's docs say.
@@ -14,7 +14,7 @@ import re
 from ..config import ParsedConfig
 from ..parse import SourceFile
 
-_TEST_DIR = re.compile(r"^(?:__tests__|__fixtures__|__mocks__|fixtures|spec|(?:[a-z0-9.]+[-_])?(?:tests?|e2e)(?:[-_][a-z0-9.]+)?)$", re.I)
+_TEST_DIR = re.compile(r"^(?:__tests__|__fixtures__|__mocks__|fixtures|playgrounds?|spec|(?:[a-z0-9.]+[-_])?(?:tests?|e2e)(?:[-_][a-z0-9.]+)?)$", re.I)
 _TEST_FILE = re.compile(r"\.(?:test|spec|e2e)\.[cm]?[jt]sx?$|^vitest\.(?:config|workspace|setup)\b", re.I)
 _CF_VITEST = re.compile(r"vitest-pool-workers|cloudflareTest|defineWorkersConfig|defineWorkersProject|cloudflarePool")
 _CONFIG_PATH = re.compile(r"""configPath\s*:\s*["'`]([^"'`\n]{1,300})["'`]""")

@@ -12,7 +12,9 @@ def check(ctx: ReviewContext):
         method = cls.methods.get("webSocketClose")
         if method is None or not ctx.before(WS_AUTO_CLOSE_DATE, "web_socket_auto_reply_to_close", src=cls.src):
             continue
-        if any(member_name(cls.src, c) == "close" for c in cls.src.calls(method)):
+        # a helper the handler calls (this.cleanup(ws), closeQuietly(ws)) counts as closing
+        if ctx.analysis.flow.reaches(cls.src, method, lambda f: any(member_name(cls.src, c) == "close"
+                                                                     for c in cls.src.calls(f))):
             continue
         yield ctx.hit(cls.src, method.child_by_field_name("name"), "webSocketClose() does not call ws.close(): with a "
                       f"compatibility_date before {WS_AUTO_CLOSE_DATE} clients then see an abnormal 1006 close.")
