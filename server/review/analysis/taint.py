@@ -24,7 +24,7 @@ _NUMERIC_WRAP = re.compile(r"^(Number|parseInt|parseFloat|Math\.\w+|BigInt)\(")
 _MAX_EXPR = 4000
 
 
-def _identifiers(src: SourceFile, node: ts.Node) -> list[str]:
+def identifiers(src: SourceFile, node: ts.Node) -> list[str]:
     """Identifier and ``this.x`` names used in an expression (a bounded walk: expressions are small)."""
     out: list[str] = []
     stack, budget = [node], 2000
@@ -130,12 +130,15 @@ class Taint:
             name = src.text_of(f.child_by_field_name("property")) if f is not None and f.type == "member_expression" else ""
             if name in ("includes", "has", "test", "hasOwn", "hasOwnProperty", "indexOf"):
                 for arg in call_args(call):
+                    while arg.type in ("as_expression", "non_null_expression", "parenthesized_expression") \
+                            and arg.named_children:
+                        arg = arg.named_children[0]
                     if arg.type == "identifier":
                         out.add(src.text_of(arg))
         for st in src.nodes("switch_statement", fn):
             v = st.child_by_field_name("value")
             if v is not None:
-                out.update(n for n in _identifiers(src, v))
+                out.update(n for n in identifiers(src, v))
         for b in src.nodes("if_statement", fn):
             cond = src.text_of(b.child_by_field_name("condition"))[:300]
             for m in re.finditer(r"([A-Za-z_$][\w$]*)\s*(?:===|!==)\s*[\"'`]|\b([A-Za-z_$][\w$]*)\s+in\s+[A-Za-z_$]", cond):
@@ -145,7 +148,7 @@ class Taint:
     def _mentions(self, src: SourceFile, node: ts.Node, tainted: set[str], sanitized: set[str]) -> bool:
         if node.end_byte - node.start_byte > _MAX_EXPR:
             return False
-        for name in _identifiers(src, node):
+        for name in identifiers(src, node):
             if name in tainted and name not in sanitized:
                 return True
         return False
@@ -193,6 +196,14 @@ class Taint:
                 if i < len(params) and self._mentions(src, arg, tainted, sanitized):
                     out.update(params[i])
         return out
+
+    def is_sanitized(self, src: SourceFile, expr: ts.Node) -> bool:
+        """Every name ``expr`` reads is checked against an allow-list in an enclosing function."""
+        names = set(identifiers(src, expr))
+        checked: set[str] = set()
+        for f in (a for a in ancestors(expr) if a.type in FUNCTION_TYPES):
+            checked |= self._sanitized(src, f)
+        return bool(names) and names <= checked
 
     # -- the query rules ask -------------------------------------------------------------------------------------
     def is_tainted(self, src: SourceFile, expr: ts.Node) -> bool:
