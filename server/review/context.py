@@ -32,6 +32,8 @@ RPC_DATE = "2024-04-03"
 DELETE_ALL_ALARM_DATE = "2026-02-24"
 WS_AUTO_CLOSE_DATE = "2026-04-07"
 
+# Helpers from the ecosystem that return a DO stub: agents, partyserver, @cloudflare/actors.
+STUB_HELPERS = frozenset({"getAgentByName", "getServerByName", "getActor"})
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -353,14 +355,18 @@ class ReviewContext:
         return obj == "env" or obj.endswith(".env") or obj == "this.env" or obj.endswith("exports")
 
     def is_stub_expr(self, src: SourceFile, node: ts.Node | None) -> bool:
-        """A stub: ``ns.get(id)``/``ns.getByName(n)`` on a namespace, or a const initialised with one."""
+        """A stub: ``ns.get(id)``/``ns.getByName(n)`` on a namespace, ``getAgentByName(ns, n)`` (and the other
+        STUB_HELPERS), or a const initialised with one."""
         while node is not None and node.type in ("parenthesized_expression", "await_expression",
                                                  "non_null_expression") and node.named_children:
             node = node.named_children[-1]
         if node is None:
             return False
         if node.type == "call_expression":
-            return member_name(src, node) in ("get", "getByName") and self.is_namespace_expr(src, receiver(node))
+            name = member_name(src, node)
+            if name in STUB_HELPERS and receiver(node) is None:  # getAgentByName(env.AGENT, "name") and friends
+                return True
+            return name in ("get", "getByName") and self.is_namespace_expr(src, receiver(node))
         if node.type == "identifier":
             init = self.const_init(src, src.text_of(node), node)
             return init is not None and init.type != "identifier" and self.is_stub_expr(src, init)

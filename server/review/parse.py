@@ -87,7 +87,7 @@ class SourceFile:
         # Constructs valid in TypeScript that the grammar misparses (see recover.py). ``data`` may be rewritten
         # (same length, same lines); ``text`` stays what the user wrote.
         self.recovered: list[str] = []
-        if self.tree.root_node.has_error:
+        if self.tree.root_node.has_error or b">`" in self.data:
             self.data, self.tree, self.recovered = recover(self.data, parser.parse, self.tree)
         self.root = self.tree.root_node
         captures = ts.QueryCursor(_query_for(lang)).captures(self.root)

@@ -7,7 +7,7 @@ import re
 import tree_sitter as ts
 
 from .context import DOClass, ReviewContext
-from .parse import SourceFile, ancestors, call_args, enclosing_function, member_name, receiver
+from .parse import SourceFile, ancestors, call_args, callee, enclosing_function, literal_text, member_name, receiver
 
 CONDITIONAL_TYPES = frozenset({"if_statement", "ternary_expression", "switch_case", "switch_default", "for_statement",
                                "for_in_statement", "while_statement", "do_statement", "catch_clause", "else_clause"})
@@ -51,6 +51,10 @@ def _storage_op(ctx: ReviewContext, src: SourceFile, call: ts.Node, kv_methods, 
     """A storage call that is a KV call named in ``kv_methods`` or an exec whose SQL matches ``sql_re``."""
     sc = ctx.storage_call(src, call)
     if not sc:
+        args = call.child_by_field_name("arguments")
+        if args is not None and args.type == "template_string" and src.ntext(callee(call)) == "this.sql":
+            sql = literal_text(src, args)  # the Agents SDK's this.sql`...` helper runs sql.exec with bindings
+            return bool(sql and sql_re.match(sql))
         return False
     kind, method = sc
     if kind in ("storage", "kv") and method in kv_methods:

@@ -121,5 +121,8 @@ def _legacy_shape(src: SourceFile, methods: dict[str, ts.Node]) -> bool:
     if ctor is None or not any(h in methods for h in HANDLERS):
         return False
     params = ctor.child_by_field_name("parameters")
-    first = params.named_children[0] if params is not None and params.named_children else None
-    return first is not None and "DurableObjectState" in src.text_of(first)
+    ps = [p for p in params.named_children if p.type in ("required_parameter", "optional_parameter")] if params else []
+    if not ps or "DurableObjectState" not in src.text_of(ps[0]) or "|" in src.text_of(ps[0]):
+        return False  # `ctx: DurableObjectState | undefined` is a helper that may run without an object
+    # the runtime passes (state, env): a second parameter that is something else (a parent object) marks a helper
+    return len(ps) == 1 or "env" in src.text_of(ps[1]).lower()
