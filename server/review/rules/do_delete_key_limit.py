@@ -24,6 +24,11 @@ def _bounded(ctx: ReviewContext, src, arg, depth: int = 0) -> bool | None:
     if m:
         return int(m.group(2)) <= MAX_KEYS or None
     if re.search(r"\.keys\(\)\]?$|Array\.from\(", text) or ".list(" in text:
+        base = re.match(r"^\[?(?:\.\.\.)?(?:Array\.from\()?([A-Za-z_$][\w$]*)\.keys\(\)", text)
+        init = ctx.const_init(src, base.group(1), arg) if base else None
+        source = src.ntext(init) if init is not None else text
+        if ".list(" in source and "limit:" in source:
+            return True  # keys of one list({ limit }) page: as many as the page holds
         return False
     if arg.type == "identifier" and depth < 3:
         init = ctx.const_init(src, src.text_of(arg), arg)

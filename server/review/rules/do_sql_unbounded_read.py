@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..context import ReviewContext
-from ..parse import call_args, callee, enclosing_method, literal_text, method_name
+from ..parse import ancestors, callee, enclosing_method, literal_text, method_name
 from ..rule import Rule
 
 # Where a full-table read runs on every wake or every event.
@@ -26,6 +26,23 @@ def _query(ctx: ReviewContext, src, call) -> str | None:
     return None
 
 
+def _kept_in_field(src, call, fn, cls_node) -> str | None:
+    """The field the whole result is kept in: ``this.messages = sql.exec(...).toArray()``, or a helper whose
+    result the class assigns to a field (``this.messages = this.loadMessages()``)."""
+    for a in ancestors(call):
+        if a == fn:
+            break
+        if a.type == "assignment_expression" and src.ntext(a.child_by_field_name("left")).startswith("this."):
+            return src.ntext(a.child_by_field_name("left"))
+    if fn.type == "method_definition":
+        name = method_name(src, fn)
+        for a in src.nodes("assignment_expression", cls_node):
+            left, right = src.ntext(a.child_by_field_name("left")), src.ntext(a.child_by_field_name("right"))
+            if left.startswith("this.") and right.startswith(f"this.{name}("):
+                return left
+    return None
+
+
 def check(ctx: ReviewContext):
     flow = ctx.analysis.flow
     for cls in ctx.do_classes:
@@ -43,11 +60,14 @@ def check(ctx: ReviewContext):
                     sql = _query(ctx, src, call)
                     if not sql or not _SELECT.match(sql) or _BOUNDED.search(sql):
                         continue
+                    field = _kept_in_field(src, call, fn, cls.node)
+                    if field is None:
+                        continue  # read into a local for one computation: cost, not memory held for the object's life
                     table = _FROM.search(sql)
                     where = method_name(src, enclosing_method(call)) or method_name(src, method)
                     yield ctx.hit(src, call, f"`{sql.strip()[:50]}` reads every row of "
-                                  f"`{table.group(1) if table else 'the table'}` in {where or 'a hot path'}, which "
-                                  "runs on every wake or event. This is real when the table grows without bound "
+                                  f"`{table.group(1) if table else 'the table'}` into `{field}` in {where or 'a hot path'}, "
+                                  "which runs on every wake or event. This is real when the table grows without bound "
                                   "(messages, events, history); for a small settings table it is fine.",
                                   confidence="low")
 
@@ -55,12 +75,13 @@ def check(ctx: ReviewContext):
 RULE = Rule(
     id="do-sql-unbounded-read",
     severity="warning",
-    summary="A SELECT with no LIMIT or WHERE loads every row in the constructor, onStart, fetch or a WebSocket "
-            "handler.",
+    summary="A SELECT with no LIMIT or WHERE loads every row into a field in the constructor, onStart, fetch or a "
+            "WebSocket handler.",
     why="The constructor and onStart run on every wake, and fetch and WebSocket handlers on every event. A query "
         "that reads a whole ever-growing table there (chat history, an event log) costs rows read on every wake, "
         "slows each event as the table grows, and can exhaust the object's 128 MB of memory once the rows are "
-        "materialised with toArray() or a spread. The rule cannot see how big the table gets, so its findings have "
+        "kept in a field. Only whole-table reads kept in a field (directly or through a loader method) are "
+        "reported: that memory is held for the object's life. The rule cannot see how big the table gets, so its findings have "
         "low confidence. Test code is skipped.",
     bad='export class Chat extends DurableObject {\n  messages: unknown[];\n  constructor(ctx: DurableObjectState, env: Env) {\n'
         '    super(ctx, env);\n    this.messages = ctx.storage.sql.exec("SELECT * FROM messages ORDER BY id").toArray();\n  }\n}',
