@@ -8,6 +8,15 @@ from ..rule import Rule
 from ..ruleutil import does_external_io, in_transaction_callback, is_write
 
 
+def _calls_of(src, aw):
+    """Calls an await waits on. tree-sitter reads `await s.get<T>(k)` as a call whose callee is `await s.get`, so
+    the call can be the await's parent."""
+    out = src.calls(aw)
+    if aw.parent is not None and aw.parent.type == "call_expression" and aw.parent.child_by_field_name("function") == aw:
+        out = [aw.parent, *out]
+    return out
+
+
 def check(ctx: ReviewContext):
     flow = ctx.analysis.flow
     for src in ctx.sources:
@@ -38,6 +47,9 @@ def check(ctx: ReviewContext):
                 # Only awaits of storage itself are needless splits. Waiting on fetch/RPC between two writes is the
                 # documented "claim the work, do the I/O, record the result" shape; stale reads across such I/O
                 # are do-race-across-io's concern.
+                # ... and only awaits of storage itself (or of the first write) split for nothing: awaiting a
+                # sleep, a hash or a helper is a phase boundary the code may need
+                between = [a for a in between if any(ctx.storage_call(src, c) for c in _calls_of(src, a))]
                 if between and not any(does_external_io(ctx, src, c) for a in between for c in src.calls(a)):
                     yield ctx.hit(src, second, "This write is separated from an earlier write in the same function by "
                                   "an `await`, so the two commit separately; a crash in between leaves half the update.")
