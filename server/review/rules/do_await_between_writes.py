@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..context import ReviewContext
-from ..parse import enclosing_function
+from ..parse import call_args, enclosing_function, member_name
 from ..rule import Rule
 from ..ruleutil import does_external_io, in_transaction_callback, is_write
 
@@ -15,6 +15,23 @@ def _calls_of(src, aw):
     if aw.parent is not None and aw.parent.type == "call_expression" and aw.parent.child_by_field_name("function") == aw:
         out = [aw.parent, *out]
     return out
+
+
+def _awaits_storage(ctx: ReviewContext, src, aw) -> bool:
+    """The await waits on a storage call, directly or through an in-module helper that makes one."""
+    flow = ctx.analysis.flow
+    for c in _calls_of(src, aw):
+        if ctx.storage_call(src, c):
+            return True
+        for target in flow.callees_of_call(src, c):
+            if flow.reaches(src, target, lambda f: any(ctx.storage_call(src, x) for x in src.calls(f))):
+                return True
+    return False
+
+
+def _same_key(src, a, b) -> bool:
+    ka, kb = call_args(a), call_args(b)
+    return bool(ka and kb) and member_name(src, a) == member_name(src, b) == "put" and src.ntext(ka[0]) == src.ntext(kb[0])
 
 
 def check(ctx: ReviewContext):
@@ -47,9 +64,11 @@ def check(ctx: ReviewContext):
                 # Only awaits of storage itself are needless splits. Waiting on fetch/RPC between two writes is the
                 # documented "claim the work, do the I/O, record the result" shape; stale reads across such I/O
                 # are do-race-across-io's concern.
-                # ... and only awaits of storage itself (or of the first write) split for nothing: awaiting a
-                # sleep, a hash or a helper is a phase boundary the code may need
-                between = [a for a in between if any(ctx.storage_call(src, c) for c in _calls_of(src, a))]
+                # Only awaits of storage itself (or of the first write) split for nothing. Awaiting anything else
+                # (a sleep, a step body, a hash) is a phase boundary the code needs; and a second write to the same
+                # key supersedes the first, so there is no half-update to leave behind.
+                if any(not _awaits_storage(ctx, src, a) for a in between) or _same_key(src, first, second):
+                    continue
                 if between and not any(does_external_io(ctx, src, c) for a in between for c in src.calls(a)):
                     yield ctx.hit(src, second, "This write is separated from an earlier write in the same function by "
                                   "an `await`, so the two commit separately; a crash in between leaves half the update.")

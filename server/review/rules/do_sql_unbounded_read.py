@@ -37,9 +37,12 @@ def _kept_in_field(src, call, fn, cls_node) -> str | None:
     if fn.type == "method_definition":
         name = method_name(src, fn)
         for a in src.nodes("assignment_expression", cls_node):
-            left, right = src.ntext(a.child_by_field_name("left")), src.ntext(a.child_by_field_name("right"))
-            if left.startswith("this.") and right.startswith(f"this.{name}("):
-                return left
+            left, right = src.ntext(a.child_by_field_name("left")), a.child_by_field_name("right")
+            while right is not None and right.type in ("await_expression", "parenthesized_expression") and right.named_children:
+                right = right.named_children[-1]
+            if left.startswith("this.") and right is not None and right.type == "call_expression" \
+                    and src.ntext(callee(right)) == f"this.{name}":
+                return left  # the loader's whole result is kept, not a value derived from it
     return None
 
 
