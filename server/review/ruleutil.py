@@ -112,20 +112,23 @@ def does_external_io(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> bool
     if fn is None:
         return False
     for target in flow.callees_of_call(src, call):
-        if flow.reaches(src, target, lambda f: any(is_external_io_call(ctx, src, c) for c in src.calls(f))):
+        if flow.reaches(src, target, lambda f: any(is_external_io_call(ctx, src, c) for c in src.calls(f)),
+                        fact="external-io"):
             return True
     return False
 
 
 def awaited_external_io(ctx: ReviewContext, src: SourceFile, fn: ts.Node) -> list[ts.Node]:
     """``await`` expressions directly in ``fn`` whose operand does external I/O (directly or in a called helper)."""
-    out = []
-    for aw in src.nodes("await_expression", fn):
-        if enclosing_function(aw) != fn:
-            continue
-        if any(does_external_io(ctx, src, c) for c in src.calls(aw)):
-            out.append(aw)
-    return out
+    cache = ctx.__dict__.setdefault("_awaits_by_fn", {})
+    by_fn = cache.get(src.path)
+    if by_fn is None:  # one pass per file: awaits grouped by their nearest function
+        by_fn = cache[src.path] = {}
+        for aw in src.nodes("await_expression"):
+            owner = enclosing_function(aw)
+            if owner is not None:
+                by_fn.setdefault(owner.id, []).append(aw)
+    return [aw for aw in by_fn.get(fn.id, ()) if any(does_external_io(ctx, src, c) for c in src.calls(aw))]
 
 
 def first_arg(call: ts.Node) -> ts.Node | None:

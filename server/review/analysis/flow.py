@@ -22,6 +22,11 @@ class Flow:
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self._functions: dict[str, dict[str, ts.Node]] = {}
+        # memos: rules ask the same questions of the same functions many times over (one review, one tree)
+        self._methods: dict[tuple[str, int], dict[str, ts.Node]] = {}
+        self._callees: dict[tuple[str, int], list[ts.Node]] = {}
+        self._reachable: dict[tuple[str, int, int], list[ts.Node]] = {}
+        self._facts: dict[tuple[str, str, int], bool] = {}
 
     # -- call graph ------------------------------------------------------------------------------------------
     def _module_functions(self, src: SourceFile) -> dict[str, ts.Node]:
@@ -58,7 +63,11 @@ class Flow:
     def callees(self, src: SourceFile, fn: ts.Node) -> list[ts.Node]:
         """Functions in this module that ``fn`` calls directly: ``this.m()``/``this.#m()`` (a method of the class or
         of a local base class) and calls of module-level functions by name."""
+        key = (src.path, fn.id)
+        if key in self._callees:
+            return self._callees[key]
         out: list[ts.Node] = []
+        self._callees[key] = out
         cls = enclosing_class(fn)
         methods = self.class_methods(src, cls) if cls is not None else {}
         funcs = self._module_functions(src)
@@ -78,7 +87,11 @@ class Flow:
 
     def class_methods(self, src: SourceFile, cls: ts.Node) -> dict[str, ts.Node]:
         """Methods (and arrow-function fields) of a class and of its local base classes, nearest first."""
+        key = (src.path, cls.id)
+        if key in self._methods:
+            return self._methods[key]
         out: dict[str, ts.Node] = {}
+        self._methods[key] = out
         seen = 0
         while cls is not None and seen < 8:
             seen += 1
@@ -106,7 +119,11 @@ class Flow:
 
     def reachable(self, src: SourceFile, fn: ts.Node, depth: int = MAX_DEPTH) -> list[ts.Node]:
         """``fn`` and every in-module function it calls, up to ``depth`` calls deep."""
+        key = (src.path, fn.id, depth)
+        if key in self._reachable:
+            return self._reachable[key]
         out, frontier, seen = [fn], [fn], {fn.id}
+        self._reachable[key] = out
         for _ in range(depth):
             nxt = []
             for f in frontier:
@@ -118,9 +135,19 @@ class Flow:
             frontier = nxt
         return out
 
-    def reaches(self, src: SourceFile, fn: ts.Node, found: Callable[[ts.Node], bool]) -> bool:
-        """True when ``found(f)`` holds for ``fn`` or a function it calls (within the module)."""
-        return any(found(f) for f in self.reachable(src, fn))
+    def reaches(self, src: SourceFile, fn: ts.Node, found: Callable[[ts.Node], bool], fact: str = "") -> bool:
+        """True when ``found(f)`` holds for ``fn`` or a function it calls (within the module). Pass a ``fact``
+        name to memoise the per-function answers of ``found`` (it must then depend on the function only)."""
+        if not fact:
+            return any(found(f) for f in self.reachable(src, fn))
+        for f in self.reachable(src, fn):
+            key = (src.path, fact, f.id)
+            hit = self._facts.get(key)
+            if hit is None:
+                hit = self._facts[key] = bool(found(f))
+            if hit:
+                return True
+        return False
 
     # -- branches and exits --------------------------------------------------------------------------------
     def exclusive(self, a: ts.Node, b: ts.Node) -> bool:

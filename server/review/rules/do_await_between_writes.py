@@ -24,7 +24,7 @@ def _awaits_storage(ctx: ReviewContext, src, aw) -> bool:
         if ctx.storage_call(src, c):
             return True
         for target in flow.callees_of_call(src, c):
-            if flow.reaches(src, target, lambda f: any(ctx.storage_call(src, x) for x in src.calls(f))):
+            if flow.reaches(src, target, lambda f: any(ctx.storage_call(src, x) for x in src.calls(f)), fact="storage"):
                 return True
     return False
 
