@@ -16,6 +16,9 @@ _CHUNK = re.compile(r"\.(slice|splice)\([^()]*?(\d+)\s*\)$")
 def _bounded(ctx: ReviewContext, src, arg, depth: int = 0) -> bool | None:
     """True when the key array is visibly at most 128 long, False when it is visibly unbounded (the keys of a
     list() result, a spread of one), None when the rule cannot tell."""
+    if arg.type == "array" and len(arg.named_children) == 1 and arg.named_children[0].type == "spread_element":
+        inner = arg.named_children[0].named_children
+        return _bounded(ctx, src, inner[0], depth + 1) if inner and depth < 3 else None  # [...x] is as long as x
     if arg.type == "array":
         return len([c for c in arg.named_children if c.type != "spread_element"]) <= MAX_KEYS and not any(
             c.type == "spread_element" for c in arg.named_children)
@@ -24,7 +27,7 @@ def _bounded(ctx: ReviewContext, src, arg, depth: int = 0) -> bool | None:
     if m:
         return int(m.group(2)) <= MAX_KEYS or None
     if re.search(r"\.keys\(\)\]?$|Array\.from\(", text) or ".list(" in text:
-        base = re.match(r"^\[?(?:\.\.\.)?(?:Array\.from\()?([A-Za-z_$][\w$]*)\.keys\(\)", text)
+        base = re.match(r"^(?:Array\.from\()?([A-Za-z_$][\w$]*)\.keys\(\)", text)
         init = ctx.const_init(src, base.group(1), arg) if base else None
         source = src.ntext(init) if init is not None else text
         if ".list(" in source and "limit:" in source:
