@@ -27,6 +27,7 @@ class Flow:
         self._callees: dict[tuple[str, int], list[ts.Node]] = {}
         self._reachable: dict[tuple[str, int, int], list[ts.Node]] = {}
         self._facts: dict[tuple[str, str, int], bool] = {}
+        self._class_names: dict[str, dict[str, ts.Node]] = {}
 
     # -- call graph ------------------------------------------------------------------------------------------
     def _module_functions(self, src: SourceFile) -> dict[str, ts.Node]:
@@ -112,10 +113,17 @@ class Flow:
                 for clause in ch.named_children:
                     if clause.type == "extends_clause":
                         base = src.ntext(clause.child_by_field_name("value")).split("<")[0]
-                        for other in src.classes:
-                            if other != cls and src.text_of(other.child_by_field_name("name")) == base:
-                                return other
+                        other = self._classes_by_name(src).get(base)
+                        return other if other is not None and other != cls else None
         return None
+
+    def _classes_by_name(self, src: SourceFile) -> dict[str, ts.Node]:
+        names = self._class_names.get(src.path)
+        if names is None:
+            names = self._class_names[src.path] = {}
+            for c in src.classes:
+                names.setdefault(src.text_of(c.child_by_field_name("name")), c)
+        return names
 
     def reachable(self, src: SourceFile, fn: ts.Node, depth: int = MAX_DEPTH) -> list[ts.Node]:
         """``fn`` and every in-module function it calls, up to ``depth`` calls deep."""

@@ -40,9 +40,11 @@ def check(ctx: ReviewContext):
             handler = cls.methods[name]
             for stmt in src.nodes("expression_statement", handler):
                 expr = stmt.named_children[0] if stmt.named_children else None
-                if expr is None or enclosing_function(stmt) != handler:
+                if expr is None or expr.type not in ("call_expression", "unary_expression"):
                     continue
                 void = expr.type == "unary_expression" and src.text_of(expr).startswith("void")
+                if (not void and expr.type != "call_expression") or enclosing_function(stmt) != handler:
+                    continue
                 if void:
                     if name != "alarm":
                         continue  # `void work()` in a request handler is a deliberate fire-and-forget

@@ -5,7 +5,9 @@ export class Obj extends DurableObject {
   shut(code: number): string {
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1]);
-    if (code === 1005) pair[1].close(1005, "gone");
+    if (code === 1004) pair[1].close(1004, "gone");
+    else if (code === 999) pair[1].close(999, "gone");
+    else if (code === 1005) pair[1].close(1005, "gone");
     else if (code === 1006) pair[1].close(1006, "gone");
     else if (code === 1015) pair[1].close(1015, "gone");
     else pair[1].close(5001, "gone");
@@ -22,7 +24,7 @@ export class Obj extends DurableObject {
 }
 
 // The Worker tries each code and answers 500 only when every close() threw (the body lists what each call said).
-const CODES = [1005, 1006, 1015, 5001];
+const CODES = [1004, 1005, 1006, 1015, 999, 5001];
 
 export default {
   async fetch(request: Request, env: { OBJ: DurableObjectNamespace<Obj> }): Promise<Response> {
