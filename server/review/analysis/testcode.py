@@ -29,6 +29,7 @@ class TestCode:
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self._test_configs = self._configs_used_by_tests()
+        self._sources: dict[str, bool] = {}
 
     def _configs_used_by_tests(self) -> set[str]:
         out: set[str] = set()
@@ -49,7 +50,8 @@ class TestCode:
         return is_test_path(path) or posixpath.normpath(path) in self._test_configs or "test" in posixpath.basename(path)
 
     def source(self, src: SourceFile) -> bool:
-        if is_test_path(src.path):
-            return True
-        cfg = self.ctx.config_for(src)
-        return cfg is not None and self.config(cfg)
+        hit = self._sources.get(src.path)
+        if hit is None:
+            cfg = None if is_test_path(src.path) else self.ctx.config_for(src)
+            hit = self._sources[src.path] = is_test_path(src.path) or (cfg is not None and self.config(cfg))
+        return hit

@@ -10,12 +10,14 @@ HANDLERS = frozenset({"alarm", "fetch", "webSocketMessage", "webSocketClose", "w
                       "onMessage", "onConnect", "onClose", "onAlarm"})
 
 
-def _async_target(ctx: ReviewContext, src, call, methods) -> str | None:
+def _async_target(ctx: ReviewContext, src, call) -> str | None:
     """What the call starts, when it returns a promise the rule can see: fetch(), or an async method/function
     of this module. Storage writes (coalesced by the output gate) and stub calls (do-unawaited-rpc) are not ours."""
     fn = callee(call)
     if fn is None:
         return None
+    if fn.type == "member_expression" and fn.child_by_field_name("object").type != "this":
+        return None  # only fetch(), this.method() and module functions are followed
     text = src.ntext(fn)
     if text == "fetch":
         return "fetch()"
@@ -32,10 +34,8 @@ def _async_target(ctx: ReviewContext, src, call, methods) -> str | None:
 
 
 def check(ctx: ReviewContext):
-    flow = ctx.analysis.flow
     for cls in ctx.do_classes:
         src = cls.src
-        methods = flow.class_methods(src, cls.node)
         for name in HANDLERS & set(cls.methods):
             handler = cls.methods[name]
             for stmt in src.nodes("expression_statement", handler):
@@ -51,7 +51,7 @@ def check(ctx: ReviewContext):
                     expr = expr.named_children[-1] if expr.named_children else expr
                 if expr.type != "call_expression":
                     continue
-                what = _async_target(ctx, src, expr, methods)
+                what = _async_target(ctx, src, expr)
                 if what is None:
                     continue
                 if name == "alarm":

@@ -26,6 +26,16 @@ def _query(ctx: ReviewContext, src, call) -> str | None:
     return None
 
 
+def _unbounded(ctx: ReviewContext, src, call) -> str | None:
+    """The SQL text when the call runs a SELECT with no LIMIT, WHERE, GROUP BY or aggregate."""
+    cache = ctx.__dict__.setdefault("_unbounded_sql", {})
+    key = (src.path, call.id)
+    if key not in cache:
+        sql = _query(ctx, src, call)
+        cache[key] = sql if sql and _SELECT.match(sql) and not _BOUNDED.search(sql) else None
+    return cache[key]
+
+
 def _kept_in_field(src, call, fn, cls_node) -> str | None:
     """The field the whole result is kept in: ``this.messages = sql.exec(...).toArray()``, or a helper whose
     result the class assigns to a field (``this.messages = this.loadMessages()``)."""
@@ -48,20 +58,26 @@ def _kept_in_field(src, call, fn, cls_node) -> str | None:
 
 def check(ctx: ReviewContext):
     flow = ctx.analysis.flow
+    files_with_reads: dict[str, bool] = {}
     for cls in ctx.do_classes:
         src = cls.src
         if ctx.is_test(src):
+            continue
+        # cheap first: does the file hold any whole-table SELECT at all? (once per file)
+        if src.path not in files_with_reads:
+            files_with_reads[src.path] = any(_unbounded(ctx, src, c) for c in ctx.calls_named(src, "exec", "sql"))
+        if not files_with_reads[src.path]:
             continue
         hot = [m for name, m in flow.class_methods(src, cls.node).items() if name in HOT_METHODS]
         seen: set[int] = set()
         for method in hot:
             for fn in flow.reachable(src, method, depth=2):
-                for call in src.calls(fn):
+                for call in ctx.calls_named(src, "exec", "sql", within=fn):  # sql.exec(...) and this.sql`...`
                     if call.id in seen:
                         continue
                     seen.add(call.id)
-                    sql = _query(ctx, src, call)
-                    if not sql or not _SELECT.match(sql) or _BOUNDED.search(sql):
+                    sql = _unbounded(ctx, src, call)
+                    if not sql:
                         continue
                     field = _kept_in_field(src, call, fn, cls.node)
                     if field is None:

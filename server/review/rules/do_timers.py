@@ -74,7 +74,7 @@ def check(ctx: ReviewContext):
     for src, node in scopes:
         if ctx.is_test(src):
             continue  # timers in tests drive the test (inject a failure after N ms); alarms are the wrong tool there
-        for call in src.calls(node):
+        for call in ctx.calls_named(src, "setTimeout", "setInterval", within=node):
             fn = src.ntext(callee(call))
             if fn in ("setInterval", "globalThis.setInterval") or (
                     fn in ("setTimeout", "globalThis.setTimeout") and not _is_sleep(src, call)):
