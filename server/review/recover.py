@@ -31,6 +31,8 @@ _EXPORT_TYPE_STAR = re.compile(rb"\bexport\s+(type)\s+\*")
 _USING_NAME = re.compile(rb"(?<![\w$.])using(?=\s*[=(),;:])")
 _IDENT_TAIL = re.compile(rb"[A-Za-z0-9_$\])?!]")
 _MAX_TYPE_ARGS = 2000  # a type argument list longer than this is not one we recover
+MAX_SPANS = 200  # error spans looked at per rewrite
+MAX_RECOVER_BYTES = 1_000_000  # each rewrite costs a full reparse; larger files are generated, not hand-written
 
 
 def _blank(data: bytearray, start: int, end: int, fill: int = 0x20) -> None:
@@ -101,11 +103,12 @@ def _newer_syntax(data: bytearray) -> int:
 def _jsx_ampersands(data: bytearray, errors: list[tuple[int, int]]) -> int:
     """A lone ``&`` on a line where tree-sitter failed becomes a space (JSX text and attribute strings only)."""
     changed = 0
-    for start, end in errors:
-        line_start = data.rfind(b"\n", 0, start) + 1
+    for start, end in errors[:MAX_SPANS]:
+        # the line around the error, at most a few hundred bytes either side (minified files are one long line)
+        line_start = max(data.rfind(b"\n", 0, start) + 1, start - 300)
         line_end = data.find(b"\n", end)
-        line_end = len(data) if line_end == -1 else line_end
-        for i in range(line_start, line_end):
+        line_end = min(len(data) if line_end == -1 else line_end, end + 300)
+        for i in range(max(line_start, 1), line_end):
             if data[i] == ord("&") and data[i - 1:i] != b"&" and data[i + 1:i + 2] not in (b"&", b"="):
                 data[i] = 0x20
                 changed += 1
@@ -147,6 +150,8 @@ def recover(data: bytes, parse: Callable[[bytes], ts.Tree], tree: ts.Tree) -> tu
     """Try each rewrite on a tree with errors; keep those that lower the error count. Returns the (possibly
     rewritten) bytes, its tree, and the names of the constructs that were recovered."""
     recovered: list[str] = []
+    if len(data) > MAX_RECOVER_BYTES:
+        return data, tree, recovered
     spans = error_spans(tree.root_node)
     for name in KNOWN_GAPS:
         # `sql<Row>`...`` on one line parses without error as `(sql < Row) > `...``: a comparison no one writes.
