@@ -9,6 +9,8 @@ from ..parse import callee, enclosing_method, method_name
 from ..rule import Rule
 
 _ACCUMULATE = ("push", "unshift", "splice")
+# Field names that say the value is run-time bookkeeping, meant to vanish with the instance.
+_TRANSIENT = re.compile(r"^_*(?:cache|cached|pending|inflight|in_flight|active|current|timer|lock)(?:[A-Z_]|$)|(?:Cache|Cached|Pending|InFlight|Active|Current|Refs|Ref|ThisRun|Timer|Timers|Lock)$")
 
 
 def check(ctx: ReviewContext):
@@ -33,6 +35,8 @@ def check(ctx: ReviewContext):
             if m and m.group(2) in _ACCUMULATE and method_name(src, enclosing_method(call)) != "constructor":
                 mutations.setdefault(m.group(1), call)
         for field_name, node in mutations.items():
+            if _TRANSIENT.search(field_name):
+                continue  # named as run-time bookkeeping (a cache, in-flight refs, this run's counter)
             # persisted or loaded anywhere in the class -> it is a cache of storage, which is the recommended shape
             persisted = False
             for call in src.calls(cls.node):
@@ -53,7 +57,8 @@ RULE = Rule(
     why="A Durable Object's memory lasts only while the instance is alive. Objects are evicted when idle, restarted "
         "after errors and replaced on every deploy; the constructor then runs again and fields start over. Only "
         "storage survives. Fields are fine as a cache of stored data. Lazily built helpers (`this.x ??= ...`), "
-        "fields also written with SQL (including the Agents SDK's this.sql`...`) and test code are not reported.",
+        "fields also written with SQL (including the Agents SDK's this.sql`...`), fields named as run-time bookkeeping "
+        "(`_cachedX`, `pendingX`, `activeX`, `xRefs`, `xThisRun`) and test code are not reported.",
     bad='export class Counter extends DurableObject {\n  count = 0;\n  async increment() {\n    this.count++;\n    return this.count;\n  }\n}',
     good='export class Counter extends DurableObject {\n  async increment() {\n    const n = (this.ctx.storage.kv.get<number>("count") ?? 0) + 1;\n'
          '    this.ctx.storage.kv.put("count", n);\n    return n;\n  }\n}',
