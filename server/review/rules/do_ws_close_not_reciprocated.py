@@ -30,8 +30,9 @@ RULE = Rule(
     bad='export class Room extends DurableObject {\n  async webSocketMessage(ws: WebSocket, msg: string | ArrayBuffer) {\n    ws.send(String(msg));\n  }\n\n'
         '  async webSocketClose(ws: WebSocket, code: number, reason: string) {\n    this.ctx.storage.kv.delete("presence");\n  }\n}',
     good='export class Room extends DurableObject {\n  async webSocketMessage(ws: WebSocket, msg: string | ArrayBuffer) {\n    ws.send(String(msg));\n  }\n\n'
-         '  async webSocketClose(ws: WebSocket, code: number, reason: string) {\n    this.ctx.storage.kv.delete("presence");\n    ws.close(code, reason);\n  }\n}',
-    fix="Call `ws.close(code, reason)` in webSocketClose(), or move compatibility_date to 2026-04-07 or later.",
+         '  async webSocketClose(ws: WebSocket, code: number, reason: string) {\n    this.ctx.storage.kv.delete("presence");\n    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);\n  }\n}',
+    fix="Call `ws.close(code === 1005 || code === 1006 ? 1000 : code, reason)` in webSocketClose() (1005 and 1006 "
+        "cannot be sent back), or move compatibility_date to 2026-04-07 or later.",
     docs=("websockets#close-handshake-and-websocketclose-by-compatibility-date", "lifecycle-and-config#compatibility-dates-that-change-durable-object-behaviour"),
     check=check,
     example_files={"wrangler.jsonc": '{\n  "name": "rooms",\n  "main": "src/index.ts",\n  "compatibility_date": "2025-11-01",\n'

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from ..context import ReviewContext
-from ..parse import call_args, receiver
+from ..parse import call_args, member_name, receiver
 from ..rule import Rule
 
 # RFC 6455 7.4.1: these describe a closure locally and must never be sent in a Close frame.
@@ -24,7 +26,50 @@ def _code(ctx: ReviewContext, src, node) -> int | None:
     return None
 
 
+_RESERVED_LITERAL = re.compile(r"\b100[56]\b")
+
+
+def _checks_reserved(ctx: ReviewContext, src, body) -> bool:
+    """The handler compares with 1005/1006 or calls a helper named for reserved codes (comments do not count)."""
+    for call in src.calls(body):
+        if "eserved" in member_name(src, call):
+            return True
+    stack, budget = [body], 5000
+    while stack and budget:
+        budget -= 1
+        n = stack.pop()
+        if n.type == "number" and _RESERVED_LITERAL.search(src.text_of(n)):
+            return True
+        if n.type != "comment":
+            stack.extend(n.named_children)
+    return False
+
+
+def _echoed_codes(ctx: ReviewContext):
+    """``ws.close(code, ...)`` in ``webSocketClose(ws, code, ...)`` that passes the received code straight back:
+    it is 1005 when the peer closed without a status and 1006 when the connection dropped, and both throw."""
+    for cls in ctx.do_classes:
+        src = cls.src
+        handler = cls.methods.get("webSocketClose")
+        params = handler.child_by_field_name("parameters") if handler is not None else None
+        names = [p.child_by_field_name("pattern") for p in params.named_children] if params is not None else []
+        if len(names) < 2 or names[1] is None:
+            continue
+        code = src.text_of(names[1])
+        body = handler.child_by_field_name("body")
+        if body is None or _checks_reserved(ctx, src, body):
+            continue  # the handler maps or checks the reserved codes (`code === 1005 ? 1000 : code`, isReserved...)
+        for call in ctx.calls_named(src, "close", within=handler):
+            args = call_args(call)
+            if args and args[0].type == "identifier" and src.text_of(args[0]) == code:
+                yield src, call
+
+
 def check(ctx: ReviewContext):
+    for src, call in _echoed_codes(ctx):
+        yield ctx.hit(src, call, f"`{src.text_of(call)[:50]}` sends back the code webSocketClose() received: it is "
+                      "1005 when the peer closed without a status and 1006 when the connection dropped, and close() "
+                      "throws on both. Map them to 1000 first.", confidence="medium")
     for src in ctx.sources:
         for call in ctx.calls_named(src, "close"):
             args = call_args(call)
@@ -52,7 +97,9 @@ RULE = Rule(
     why="Close codes 1005, 1006 and 1015 only report locally what happened to a connection, and 1004 is reserved; "
         "RFC 6455 forbids sending them, and the Workers runtime rejects them (and anything outside 1000-4999) with "
         "an exception, so the close never happens and the handler fails. Use 1000 for a normal close, 1011 for a "
-        "server error, or an application code in 4000-4999.",
+        "server error, or an application code in 4000-4999. Echoing the code webSocketClose() received is the "
+        "common way to hit this: it is 1005 or 1006 whenever the peer sent no status or the connection dropped "
+        "(reported with medium confidence; a handler that checks for 1005/1006 is not flagged).",
     bad='export class Room extends DurableObject {\n  kick(ws: WebSocket) {\n    ws.close(1006, "kicked");\n  }\n}',
     good='export class Room extends DurableObject {\n  kick(ws: WebSocket) {\n    ws.close(4001, "kicked");\n  }\n}',
     fix="Send 1000 (normal), 1001 (going away), 1011 (server error) or an application code 4000-4999. When "
