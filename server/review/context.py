@@ -72,7 +72,8 @@ class DOClass:
 
     @property
     def extends_do(self) -> bool:
-        return self.extends.split("<")[0] == "DurableObject"
+        """Extends DurableObject itself (also under an import alias)."""
+        return self.kind == "DurableObject" or self.extends.split("<")[0] == "DurableObject"
 
     @property
     def body(self) -> ts.Node:

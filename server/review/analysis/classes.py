@@ -89,6 +89,8 @@ def classify_classes(sources: list[SourceFile], bound: set[str], have_configs: b
                 if origin is not None:
                     module, original = origin.split("\0")
                     direct = _module_base(module, original)
+                    if direct and original == "DurableObject":
+                        base = "DurableObject"  # `import { DurableObject as DO }`: still the plain base
                 else:
                     direct = base in UNIMPORTED_BASES
             infos.append([src, node, name, extends, implements, methods, base, direct])
