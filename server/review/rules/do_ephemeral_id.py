@@ -59,7 +59,8 @@ RULE = Rule(
     summary="newUniqueId() or a random name used per request without keeping the id.",
     why="Every new id names a new, empty object. If the id is not stored or returned (`id.toString()`), nothing can "
         "reach that object again: its state is orphaned and each request starts from scratch, which defeats the "
-        "point of a Durable Object and leaves billable storage behind.",
+        "point of a Durable Object and leaves billable storage behind. Test code is skipped: a fresh object per "
+        "test is how tests stay isolated.",
     bad='export default {\n  async fetch(req: Request, env: Env) {\n    const id = env.CARTS.newUniqueId();\n'
         '    return env.CARTS.get(id).fetch(req);\n  },\n};',
     good='export default {\n  async fetch(req: Request, env: Env) {\n    const user = req.headers.get("x-user-id") ?? "anonymous";\n'
