@@ -94,6 +94,7 @@ class ReviewContext:
         self._by_name_starts: dict[str, dict[str, list[int]]] = {}
         self._kinds: dict[tuple[str, str], str | None] = {}
         self._kinds_frozen: dict[str, bool] = {}
+        self._sql_texts: dict[tuple[str, int], str | None] = {}
 
     # -- positions ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -314,10 +315,13 @@ class ReviewContext:
 
     def sql_text(self, src: SourceFile, call: ts.Node) -> str | None:
         """Statically known SQL text of an exec call (literal, or a const initialised with one), else None."""
+        key = (src.path, call.id)
+        if key in self._sql_texts:  # several rules ask for the same call's SQL
+            return self._sql_texts[key]
         args = call_args(call)
-        if not args:
-            return None
-        return self.resolve_string(src, args[0])
+        out = self.resolve_string(src, args[0]) if args else None
+        self._sql_texts[key] = out
+        return out
 
     def resolve_string(self, src: SourceFile, node: ts.Node) -> str | None:
         v = string_value(src, node)
