@@ -365,6 +365,9 @@ def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000) -> 
     engine()  # build or open the index before the first request, so the first search is fast
     _register_doc_resources()
     if transport == "stdio":
+        if sys.stdin.isatty():  # a person started it in a terminal: say why nothing seems to happen
+            print("do-expert: waiting for an MCP client on stdin (stdio transport). Configure your MCP client to "
+                  "start this command, or use --transport http. Press Ctrl-C to stop.", file=sys.stderr, flush=True)
         mcp.run("stdio")
         return
     from server.http import serve_http

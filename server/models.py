@@ -65,6 +65,7 @@ class DocList(BaseModel):
 from typing import Literal  # noqa: E402  (kept inside the review section, which this engine owns)
 
 Severity = Literal["error", "warning", "info"]
+Confidence = Literal["high", "medium", "low"]
 
 
 class ReviewFile(BaseModel):
@@ -84,6 +85,9 @@ class Finding(BaseModel):
     message: str = Field(description="What is wrong at this place.")
     fix: str = Field(description="How to fix it.")
     docs: list[str] = Field(description="Reference doc or section ids; pass them to read_docs.")
+    confidence: Confidence = Field(default="high", description="How sure the rule is that this is a real problem: "
+                                   "'low' when it cannot see whether data or traffic is bounded (the message then says "
+                                   "what would make it real); like CodeQL's precision.")
 
 
 class ReviewSummary(BaseModel):

@@ -16,6 +16,8 @@ from functools import cached_property
 
 import tree_sitter as ts
 
+from .analysis.classes import classify_classes
+from .analysis.testcode import is_test_path
 from .config import ParsedConfig
 from .parse import (SourceFile, call_args, callee, enclosing_class, member_name, receiver, string_value)
 
@@ -30,13 +32,9 @@ RPC_DATE = "2024-04-03"
 DELETE_ALL_ALARM_DATE = "2026-02-24"
 WS_AUTO_CLOSE_DATE = "2026-04-07"
 
+# Helpers from the ecosystem that return a DO stub: agents, partyserver, @cloudflare/actors.
+STUB_HELPERS = frozenset({"getAgentByName", "getServerByName", "getActor"})
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TEST_PATH_RE = re.compile(r"(^|/)(test|tests|__tests__|spec)/|\.(test|spec)\.[cm]?[jt]sx?$")
-
-
-def is_test_path(path: str) -> bool:
-    """Test files address fixed objects (`getByName("test")`) on purpose; request-path rules skip them."""
-    return bool(_TEST_PATH_RE.search(path.replace("\\", "/")))
 
 
 def valid_date(d: str | None) -> bool:
@@ -59,6 +57,7 @@ class Hit:
     end_line: int = 0
     end_column: int = 0
     message: str = ""
+    confidence: str = ""  # "" = the rule's default confidence
 
 
 @dataclass
@@ -69,10 +68,12 @@ class DOClass:
     extends: str  # text of the extends clause value ("DurableObject", "Base", "")
     implements_do: bool
     methods: dict[str, ts.Node] = field(default_factory=dict)
+    kind: str = "DurableObject"  # "DurableObject" | "framework" (ecosystem or local DO base) | "legacy"
 
     @property
     def extends_do(self) -> bool:
-        return self.extends.split("<")[0] == "DurableObject"
+        """Extends DurableObject itself (also under an import alias)."""
+        return self.kind == "DurableObject" or self.extends.split("<")[0] == "DurableObject"
 
     @property
     def body(self) -> ts.Node:
@@ -93,12 +94,13 @@ class ReviewContext:
         self._by_name_starts: dict[str, dict[str, list[int]]] = {}
         self._kinds: dict[tuple[str, str], str | None] = {}
         self._kinds_frozen: dict[str, bool] = {}
+        self._sql_texts: dict[tuple[str, int], str | None] = {}
 
     # -- positions ---------------------------------------------------------------------------------------------
     @staticmethod
-    def hit(src: SourceFile, node: ts.Node, message: str) -> Hit:
+    def hit(src: SourceFile, node: ts.Node, message: str, confidence: str = "") -> Hit:
         line, col, end_line, end_col = src.span(node)
-        return Hit(src.path, line, col, end_line, end_col, message)
+        return Hit(src.path, line, col, end_line, end_col, message, confidence)
 
     @staticmethod
     def config_hit(cfg: ParsedConfig, line: int, message: str, needle: str | None = None) -> Hit:
@@ -146,31 +148,22 @@ class ReviewContext:
 
     @cached_property
     def do_classes(self) -> list[DOClass]:
-        out: list[DOClass] = []
-        for src in self.sources:
-            for node in src.classes:
-                name = src.text_of(node.child_by_field_name("name"))
-                extends, implements = "", False
-                for ch in node.children:
-                    if ch.type == "class_heritage":
-                        for clause in ch.named_children:
-                            if clause.type == "extends_clause":
-                                extends = src.ntext(clause.child_by_field_name("value"))
-                            elif clause.type == "implements_clause":
-                                implements = any(src.ntext(t).split("<")[0] == "DurableObject" for t in clause.named_children)
-                methods = {}
-                body = node.child_by_field_name("body")
-                if body is not None:
-                    for m in body.named_children:
-                        if m.type == "method_definition":
-                            methods.setdefault(src.text_of(m.child_by_field_name("name")), m)
-                typed_ctor = "constructor" in methods and "DurableObjectState" in src.text_of(
-                    methods["constructor"].child_by_field_name("parameters"))
-                is_do = (extends.split("<")[0] == "DurableObject" or implements or typed_ctor
-                         or (name and name in self.bound_class_names))
-                if is_do:
-                    out.append(DOClass(src, node, name, extends, implements, methods))
-        return out
+        """DO classes as the analysis layer classifies them (see analysis/classes.py): helper classes that merely
+        take a DurableObjectState are not among them."""
+        have_configs = any(True for cfg in self.configs for _ in cfg.all_bindings())
+        return [DOClass(src, node, name, extends, implements, methods, kind)
+                for src, node, name, extends, implements, methods, kind
+                in classify_classes(self.sources, self.bound_class_names, have_configs)]
+
+    @cached_property
+    def analysis(self) -> "Analysis":
+        """The shared flow facts (test code, call graph, branches, taint); built on first use."""
+        from .analysis import Analysis
+
+        return Analysis(self)
+
+    def is_test(self, src: SourceFile) -> bool:
+        return self.analysis.tests.source(src)
 
     def do_class_of(self, src: SourceFile, node: ts.Node) -> DOClass | None:
         cls = enclosing_class(node)
@@ -322,10 +315,13 @@ class ReviewContext:
 
     def sql_text(self, src: SourceFile, call: ts.Node) -> str | None:
         """Statically known SQL text of an exec call (literal, or a const initialised with one), else None."""
+        key = (src.path, call.id)
+        if key in self._sql_texts:  # several rules ask for the same call's SQL
+            return self._sql_texts[key]
         args = call_args(call)
-        if not args:
-            return None
-        return self.resolve_string(src, args[0])
+        out = self.resolve_string(src, args[0]) if args else None
+        self._sql_texts[key] = out
+        return out
 
     def resolve_string(self, src: SourceFile, node: ts.Node) -> str | None:
         v = string_value(src, node)
@@ -364,14 +360,18 @@ class ReviewContext:
         return obj == "env" or obj.endswith(".env") or obj == "this.env" or obj.endswith("exports")
 
     def is_stub_expr(self, src: SourceFile, node: ts.Node | None) -> bool:
-        """A stub: ``ns.get(id)``/``ns.getByName(n)`` on a namespace, or a const initialised with one."""
+        """A stub: ``ns.get(id)``/``ns.getByName(n)`` on a namespace, ``getAgentByName(ns, n)`` (and the other
+        STUB_HELPERS), or a const initialised with one."""
         while node is not None and node.type in ("parenthesized_expression", "await_expression",
                                                  "non_null_expression") and node.named_children:
             node = node.named_children[-1]
         if node is None:
             return False
         if node.type == "call_expression":
-            return member_name(src, node) in ("get", "getByName") and self.is_namespace_expr(src, receiver(node))
+            name = member_name(src, node)
+            if name in STUB_HELPERS and receiver(node) is None:  # getAgentByName(env.AGENT, "name") and friends
+                return True
+            return name in ("get", "getByName") and self.is_namespace_expr(src, receiver(node))
         if node.type == "identifier":
             init = self.const_init(src, src.text_of(node), node)
             return init is not None and init.type != "identifier" and self.is_stub_expr(src, init)

@@ -17,7 +17,8 @@ from ..errors import InvalidInputError, ReviewError, clip
 from ..models import Finding, ReviewResult, ReviewSummary
 from .config import ParsedConfig, is_config_path
 from .context import Hit, ReviewContext, valid_date
-from .parse import InputTooComplex, SourceFile
+from .parse import InputTooComplex, SourceFile, ancestors
+from .recover import error_spans
 from .rules import RULES
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,13 @@ _IGNORE_RE = re.compile(r"do-expert-ignore(?:-line|-next-line)?\b([^\n]*)")
 _ID_RE = re.compile(r"do-[a-z0-9-]+")
 
 
+DECLARATION_EXTENSIONS = (".d.ts", ".d.mts", ".d.cts")
+
+
 def is_reviewable(path: str) -> bool:
-    return is_config_path(path) or path.lower().endswith(SOURCE_EXTENSIONS)
+    """Wrangler configs and TS/JS sources. Declaration files (``.d.ts``) are generated types, never DO logic."""
+    low = path.lower()
+    return is_config_path(path) or (low.endswith(SOURCE_EXTENSIONS) and not low.endswith(DECLARATION_EXTENSIONS))
 
 
 def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | None = None,
@@ -96,12 +102,12 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
             continue
         sources.append(src)
         if src.has_errors:
-            hits.append(("do-syntax-error", _syntax_hit(src)))
+            hits.append(_syntax_hit(src))
 
     if files and not seen:
         names = ", ".join(clip(p) for p, _ in list(files)[:3])
         raise InvalidInputError(f"nothing to review: {names} {'is' if len(files) == 1 else 'are'} neither TypeScript/"
-                                "JavaScript nor a wrangler config",
+                                "JavaScript (declaration files .d.ts are not reviewed) nor a wrangler config",
                                 hint="Name files by their real path, e.g. src/index.ts and wrangler.jsonc "
                                      "(.ts .tsx .mts .cts .js .mjs, wrangler.jsonc/.json/.toml).")
     ctx = ReviewContext(sources, configs, compatibility_date)
@@ -143,16 +149,43 @@ def _skip_reason(content: str) -> str | None:
     return None
 
 
-def _syntax_hit(src: SourceFile) -> Hit:
+def _syntax_hit(src: SourceFile) -> tuple[str, Hit]:
+    """``do-syntax-error``, or ``do-partly-reviewed`` (info) when every unparsed part is a construct TypeScript
+    accepts but the grammar does not (see recover.py for the ones that are recovered outright)."""
+    spans = error_spans(src.root)
+    gap = _known_gap(src, spans)
+    if gap and spans:
+        line, col, end_line, end_col = src.span(_node_at(src, spans[0]))
+        return "do-partly-reviewed", Hit(src.path, line, col, end_line, end_col,
+                                         f"Partly reviewed: {gap} could not be parsed here; the rest of the file "
+                                         "was checked.")
     for n in src.nodes("ERROR"):
         line, col, end_line, end_col = src.span(n)
-        return Hit(src.path, line, col, end_line, end_col,
-                   f"Syntax error near `{src.text_of(n)[:40].strip()}`; the rest of the file was still checked.")
+        return "do-syntax-error", Hit(src.path, line, col, end_line, end_col,
+                                      f"Syntax error near `{src.text_of(n)[:40].strip()}`; the rest of the file was "
+                                      "still checked.")
     node = _first_missing(src)
     if node is not None:
         line, col, _, _ = src.span(node)
-        return Hit(src.path, line, col, line, col, f"Syntax error: missing `{node.type}`; the rest of the file was still checked.")
-    return Hit(src.path, 1, 1, 1, 1, "Syntax error; the rest of the file was still checked.")
+        return "do-syntax-error", Hit(src.path, line, col, line, col, f"Syntax error: missing `{node.type}`; the rest "
+                                      "of the file was still checked.")
+    return "do-syntax-error", Hit(src.path, 1, 1, 1, 1, "Syntax error; the rest of the file was still checked.")
+
+
+def _node_at(src: SourceFile, span: tuple[int, int]):
+    return src.root.descendant_for_byte_range(span[0], max(span[0], span[1] - 1)) or src.root
+
+
+def _known_gap(src: SourceFile, spans: list[tuple[int, int]]) -> str | None:
+    """The construct, when every unparsed span sits inside an ambient declaration (``declare module``/``declare
+    global``): TypeScript accepts signatures there that the grammar cannot read, and they hold no DO logic."""
+    if not spans:
+        return None
+    for span in spans:
+        node = _node_at(src, span)
+        if not any(a.type == "ambient_declaration" for a in ancestors(node)) and node.type != "ambient_declaration":
+            return None
+    return "an ambient declaration (`declare module`/`declare global`)"
 
 
 def _first_missing(src: SourceFile):
@@ -196,5 +229,5 @@ def _to_findings(hits: Iterable[tuple[str, Hit]], texts: dict[str, list[str]],
             continue
         out[key] = Finding(rule=rule_id, severity=rule.severity, path=given.get(h.path, h.path), line=h.line, column=h.column,
                            end_line=end_line, end_column=max(end_col, 1), message=h.message, fix=rule.fix,
-                           docs=list(rule.docs))
+                           docs=list(rule.docs), confidence=h.confidence or rule.confidence)
     return sorted(out.values(), key=lambda f: (f.path, f.line, f.column, _SEVERITY_ORDER[f.severity], f.rule))

@@ -42,7 +42,9 @@ _SECURITY = {"do-sql-interpolation": "8.0"}
 
 
 def format_text(result: ReviewResult) -> str:
-    lines = [f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule}: {f.message}\n    fix: {f.fix}" for f in result.findings]
+    lines = [f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule}"
+             f"{'' if f.confidence == 'high' else f' ({f.confidence} confidence)'}: {f.message}\n    fix: {f.fix}"
+             for f in result.findings]
     s = result.summary
     lines.append(f"{'clean' if result.clean else 'not clean'}: {s.error} error(s), {s.warning} warning(s), {s.info} info")
     return "\n".join(lines)
@@ -60,7 +62,10 @@ def to_sarif(result: ReviewResult, texts: dict[str, str] | None = None) -> dict:
     rules = []
     for rid in used:
         r = RULES[rid]
-        props = {"tags": ["durable-objects", "cloudflare"], "precision": "high" if r.severity == "error" else "medium"}
+        # precision: the rule's confidence, lowered to the lowest confidence among this run's findings of it
+        confs = {f.confidence for f in result.findings if f.rule == rid} | {r.confidence}
+        precision = next(c for c in ("low", "medium", "high") if c in confs)
+        props = {"tags": ["durable-objects", "cloudflare"], "precision": precision}
         if rid in _SECURITY:
             props["security-severity"] = _SECURITY[rid]
             props["tags"].append("security")
@@ -96,7 +101,7 @@ def to_sarif(result: ReviewResult, texts: dict[str, str] | None = None) -> dict:
                            "endColumn": f.end_column if f.end_line > f.line or f.end_column > f.column else f.column + 1},
             }}],
             "partialFingerprints": {"primaryLocationLineHash/v1": _fingerprint(f.rule, f.path, key[2], seen[key])},
-            "properties": {"docs": f.docs},
+            "properties": {"docs": f.docs, "confidence": f.confidence},
         })
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -15,6 +15,8 @@ from typing import Iterator
 import tree_sitter as ts
 import tree_sitter_typescript as tst
 
+from .recover import recover
+
 TS_LANGUAGE = ts.Language(tst.language_typescript())
 TSX_LANGUAGE = ts.Language(tst.language_tsx())
 
@@ -107,9 +109,15 @@ class SourceFile:
         self.text = text
         self.data = text.encode("utf-8", "surrogatepass")
         lang = TSX_LANGUAGE if path.lower().endswith((".tsx", ".jsx")) else TS_LANGUAGE
-        self.tree = ts.Parser(lang).parse(self.data)
+        parser = ts.Parser(lang)
+        self.tree = parser.parse(self.data)
+        _check_limits(self.tree)  # before recovery, which re-parses: a hostile tree is refused first
+        # Constructs valid in TypeScript that the grammar misparses (see recover.py). ``data`` may be rewritten
+        # (same length, same lines); ``text`` stays what the user wrote.
+        self.recovered: list[str] = []
+        if self.tree.root_node.has_error or b">`" in self.data:
+            self.data, self.tree, self.recovered = recover(self.data, parser.parse, self.tree)
         self.root = self.tree.root_node
-        _check_limits(self.tree)
         captures = ts.QueryCursor(_query_for(lang)).captures(self.root)
         self._index: dict[str, list[ts.Node]] = {}
         self._starts: dict[str, list[int]] = {}

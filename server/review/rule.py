@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Literal
 from .context import Hit, ReviewContext
 
 Severity = Literal["error", "warning", "info"]
+Confidence = Literal["high", "medium", "low"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Rule:
     example_path: str = "src/index.ts"
     example_files: dict[str, str] = field(default_factory=dict)
     engine: bool = False  # reported by the engine itself (parse/config/input problems), not by ``check``
+    confidence: Confidence = "high"  # default for its findings; a hit may lower it (see Hit.confidence)
 
     @property
     def example_lang(self) -> str:

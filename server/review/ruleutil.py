@@ -7,7 +7,7 @@ import re
 import tree_sitter as ts
 
 from .context import DOClass, ReviewContext
-from .parse import SourceFile, ancestors, call_args, enclosing_function, member_name, receiver
+from .parse import SourceFile, ancestors, call_args, callee, enclosing_function, literal_text, member_name, receiver
 
 CONDITIONAL_TYPES = frozenset({"if_statement", "ternary_expression", "switch_case", "switch_default", "for_statement",
                                "for_in_statement", "while_statement", "do_statement", "catch_clause", "else_clause"})
@@ -51,6 +51,10 @@ def _storage_op(ctx: ReviewContext, src: SourceFile, call: ts.Node, kv_methods, 
     """A storage call that is a KV call named in ``kv_methods`` or an exec whose SQL matches ``sql_re``."""
     sc = ctx.storage_call(src, call)
     if not sc:
+        args = call.child_by_field_name("arguments")
+        if args is not None and args.type == "template_string" and src.ntext(callee(call)) == "this.sql":
+            sql = literal_text(src, args)  # the Agents SDK's this.sql`...` helper runs sql.exec with bindings
+            return bool(sql and sql_re.match(sql))
         return False
     kind, method = sc
     if kind in ("storage", "kv") and method in kv_methods:
@@ -98,15 +102,33 @@ def is_external_io_call(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> b
     return name == "fetch" and src.ntext(rec) not in ("this", "super")
 
 
+def does_external_io(ctx: ReviewContext, src: SourceFile, call: ts.Node) -> bool:
+    """``is_external_io_call``, or a call of an in-module function or method (``this.poll()``) that does I/O
+    somewhere down its calls (followed through the analysis layer's call graph, a few levels deep)."""
+    if is_external_io_call(ctx, src, call):
+        return True
+    flow = ctx.analysis.flow
+    fn = enclosing_function(call)
+    if fn is None:
+        return False
+    for target in flow.callees_of_call(src, call):
+        if flow.reaches(src, target, lambda f: any(is_external_io_call(ctx, src, c) for c in src.calls(f)),
+                        fact="external-io"):
+            return True
+    return False
+
+
 def awaited_external_io(ctx: ReviewContext, src: SourceFile, fn: ts.Node) -> list[ts.Node]:
-    """``await`` expressions directly in ``fn`` whose operand contains an external I/O call."""
-    out = []
-    for aw in src.nodes("await_expression", fn):
-        if enclosing_function(aw) != fn:
-            continue
-        if any(is_external_io_call(ctx, src, c) for c in src.calls(aw)):
-            out.append(aw)
-    return out
+    """``await`` expressions directly in ``fn`` whose operand does external I/O (directly or in a called helper)."""
+    cache = ctx.__dict__.setdefault("_awaits_by_fn", {})
+    by_fn = cache.get(src.path)
+    if by_fn is None:  # one pass per file: awaits grouped by their nearest function
+        by_fn = cache[src.path] = {}
+        for aw in src.nodes("await_expression"):
+            owner = enclosing_function(aw)
+            if owner is not None:
+                by_fn.setdefault(owner.id, []).append(aw)
+    return [aw for aw in by_fn.get(fn.id, ()) if any(does_external_io(ctx, src, c) for c in src.calls(aw))]
 
 
 def first_arg(call: ts.Node) -> ts.Node | None:

@@ -62,6 +62,7 @@ RUNTIME_CASES = {
     "do-sql-multistmt-bindings": r"only the last statement can have parameters",
     "do-ws-close-not-reciprocated": r"no close frame",
     "do-ws-missing-handler": r"no answer",
+    "do-ws-reserved-close-code": r"[Ii]nvalid.*close code",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..context import ReviewContext
 from ..parse import call_args
 from ..rule import Rule
-from ..ruleutil import is_external_io_call
+from ..ruleutil import does_external_io, is_external_io_call
 
 
 def check(ctx: ReviewContext):
@@ -17,8 +17,8 @@ def check(ctx: ReviewContext):
             if not args:
                 continue
             for inner in src.calls(args[0]):
-                if is_external_io_call(ctx, src, inner):
-                    yield ctx.hit(src, inner, f"`{src.text_of(inner)[:50]}` does I/O while blockConcurrencyWhile holds "
+                if does_external_io(ctx, src, inner):
+                    yield ctx.hit(src, inner, f"`{src.text_of(inner)[:50]}` does I/O{'' if is_external_io_call(ctx, src, inner) else ' (in the method it calls)'} while blockConcurrencyWhile holds "
                                   "the object: every event waits for the network, and a 30 s timeout resets the object.")
 
 

@@ -8,6 +8,8 @@ from ..rule import Rule
 
 def check(ctx: ReviewContext):
     for cfg in ctx.configs:
+        if ctx.analysis.tests.config(cfg):
+            continue  # a test-harness config (vitest pool): it is never deployed, and binds facet classes on purpose
         for env, b in cfg.all_bindings():
             if b.script_name or not b.class_name or b.class_name in cfg.created_classes(env):
                 continue
@@ -23,7 +25,8 @@ RULE = Rule(
     summary="A Durable Object binding's class is not created by any migration or exports entry.",
     why="Binding a class does not create its namespace. Wrangler creates it from a `migrations` entry "
         "(`new_sqlite_classes`) or, since 2026-06, a declarative `exports` entry. Without one, deploy fails (or the "
-        "class is never provisioned) and every call to the binding errors.",
+        "class is never provisioned) and every call to the binding errors. Configs used only by tests (in a test "
+        "folder, or named by a Cloudflare vitest config from another folder) are skipped: they are never deployed.",
     bad='{\n  "name": "counter",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-09-01",\n'
         '  "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] }\n}',
     good='{\n  "name": "counter",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-09-01",\n'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..context import ReviewContext, is_test_path
+from ..context import ReviewContext
 from ..parse import call_args, enclosing_function, member_name, receiver
 from ..rule import Rule
 
@@ -13,7 +13,7 @@ _RANDOM = re.compile(r"^(crypto\.randomUUID\(\)|Math\.random\(\)|Date\.now\(\)|S
 
 def check(ctx: ReviewContext):
     for src in ctx.sources:
-        if is_test_path(src.path):
+        if ctx.is_test(src):
             continue
         for call in ctx.calls_named(src, "idFromName", "getByName", "newUniqueId"):
             name = member_name(src, call)
@@ -59,7 +59,8 @@ RULE = Rule(
     summary="newUniqueId() or a random name used per request without keeping the id.",
     why="Every new id names a new, empty object. If the id is not stored or returned (`id.toString()`), nothing can "
         "reach that object again: its state is orphaned and each request starts from scratch, which defeats the "
-        "point of a Durable Object and leaves billable storage behind.",
+        "point of a Durable Object and leaves billable storage behind. Test code is skipped: a fresh object per "
+        "test is how tests stay isolated.",
     bad='export default {\n  async fetch(req: Request, env: Env) {\n    const id = env.CARTS.newUniqueId();\n'
         '    return env.CARTS.get(id).fetch(req);\n  },\n};',
     good='export default {\n  async fetch(req: Request, env: Env) {\n    const user = req.headers.get("x-user-id") ?? "anonymous";\n'

@@ -24,7 +24,9 @@ def check(ctx: ReviewContext):
                     keys.add(src.text_of(k).strip("'\""))
             if not keys.intersection(_BOUNDS):
                 yield ctx.hit(src, call, "list() without limit, prefix, start or end reads every key into memory at "
-                              "once; the object has 128 MB.")
+                              "once; the object has 128 MB. This is a real problem when the number of keys can grow "
+                              "without bound (per user, per message); for a small fixed set it is fine.",
+                              confidence="low")
 
 
 RULE = Rule(

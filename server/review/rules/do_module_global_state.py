@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..context import ReviewContext
-from ..parse import callee
+from ..parse import call_args, callee
 from ..rule import Rule
 
 _MUTATORS = ("set", "add", "push", "delete", "clear", "splice", "unshift")
@@ -43,6 +43,9 @@ def check(ctx: ReviewContext):
                                       "this isolate shares it, and it is lost on eviction.")
             for call in src.calls(cls.node):
                 m = re.fullmatch(r"([A-Za-z_$][\w$]*)\.(\w+)", src.ntext(callee(call)))
+                args = [src.ntext(a) for a in call_args(call)]
+                if args and args[0] in ("this.constructor", "new.target"):
+                    continue  # a per-class memo (which classes were set up): the same for every object, so harmless
                 if m and m.group(1) in containers and m.group(2) in _MUTATORS:
                     yield ctx.hit(src, call, f"`{m.group(1)}` is a module-level collection: objects sharing this "
                                   "isolate see each other's entries, and it is lost on eviction.")

@@ -11,6 +11,7 @@ _LOOPS = ("for_statement", "for_in_statement", "while_statement", "do_statement"
 
 
 def _in_loop(src, call, stop) -> bool:
+    """In a loop body (a `return`/`break` right after the call ends the loop: see Flow.ends_loop_after)."""
     for a in ancestors(call):
         if a == stop:
             return False
@@ -25,7 +26,7 @@ def _in_loop(src, call, stop) -> bool:
 def check(ctx: ReviewContext):
     for cls in ctx.do_classes:
         for call in class_uses(ctx, cls, {"storage"}, {"setAlarm"}):
-            if _in_loop(cls.src, call, cls.node):
+            if _in_loop(cls.src, call, cls.node) and not ctx.analysis.flow.ends_loop_after(call):
                 yield ctx.hit(cls.src, call, "setAlarm() in a loop: an object has one alarm and each call replaces the "
                               "previous time, so only the last iteration's alarm remains.")
 

@@ -32,6 +32,7 @@ def _value_uses(src, args) -> set[str]:
 
 
 def check(ctx: ReviewContext):
+    flow = ctx.analysis.flow
     for src in ctx.sources:
         for fn_type in ("method_definition", "function_declaration", "arrow_function", "function_expression"):
             for fn in src.nodes(fn_type):
@@ -59,7 +60,9 @@ def check(ctx: ReviewContext):
                     for decl, var in reads:
                         if decl.end_byte > call.start_byte or var not in used:
                             continue
-                        between = [a for a in ios if a.start_byte >= decl.end_byte and a.end_byte <= call.start_byte]
+                        # I/O on the same path as the write (an await in a branch that returns never precedes it)
+                        between = [a for a in ios if a.start_byte >= decl.end_byte and a.end_byte <= call.start_byte
+                                   and not flow.exclusive(a, call)]
                         if between:
                             yield ctx.hit(src, call, f"`{var}` was read from storage before `{src.text_of(between[0])[:40]}`; "
                                           "other requests can change it while that I/O is pending, and this write "
@@ -73,7 +76,8 @@ RULE = Rule(
     summary="A storage value read before external I/O is written back after it (lost update).",
     why="Input gates only hold other events while storage operations are pending. Awaiting fetch(), an RPC or a "
         "binding lets other requests run in the meantime, so a value read before that await may be stale when it "
-        "is written back after it: concurrent updates are silently lost.",
+        "is written back after it: concurrent updates are silently lost. I/O inside a called method of the same "
+        "module counts; I/O in a branch that cannot reach the write does not.",
     bad='export class Quota extends DurableObject {\n  async spend(cost: number) {\n    const used = (await this.ctx.storage.get<number>("used")) ?? 0;\n'
         '    await fetch("https://billing.example.com/charge", { method: "POST" });\n    await this.ctx.storage.put("used", used + cost);\n  }\n}',
     good='export class Quota extends DurableObject {\n  async spend(cost: number) {\n    await fetch("https://billing.example.com/charge", { method: "POST" });\n'

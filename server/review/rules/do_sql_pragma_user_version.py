@@ -5,20 +5,33 @@ from __future__ import annotations
 import re
 
 from ..context import ReviewContext
-from ..parse import literal_text
+from ..parse import literal_text, member_name
 from ..rule import Rule
 
 _PRAGMA = re.compile(r"\bpragma\s+(main\.)?user_version\b", re.I)
 
 
+_SQL_CALLS = {"exec", "prepare", "query", "run", "all", "raw", "first", "batch"}
+
+
+def _not_sql(src, node) -> bool:
+    """The text is an argument of a call that is not a SQL API (a test title, a log line, an error message)."""
+    p = node.parent
+    if p is not None and p.type == "arguments" and p.parent is not None and p.parent.type == "call_expression":
+        return member_name(src, p.parent) not in _SQL_CALLS
+    return False
+
+
 def check(ctx: ReviewContext):
     for src in ctx.sources:
+        if "user_version" not in src.text.lower():
+            continue  # cheap pre-check: most files never mention it
         for t in ("string", "template_string"):
             for node in src.nodes(t):
                 if node.parent is not None and node.parent.type == "template_string":
                     continue
                 text = literal_text(src, node)
-                if text and _PRAGMA.search(text):
+                if text and _PRAGMA.search(text) and not _not_sql(src, node):
                     yield ctx.hit(src, node, "PRAGMA user_version is not allowed in Durable Object SQLite; the "
                                   "statement fails with 'not authorized'.")
 

@@ -12,7 +12,9 @@ def check(ctx: ReviewContext):
         method = cls.methods.get("webSocketClose")
         if method is None or not ctx.before(WS_AUTO_CLOSE_DATE, "web_socket_auto_reply_to_close", src=cls.src):
             continue
-        if any(member_name(cls.src, c) == "close" for c in cls.src.calls(method)):
+        # a helper the handler calls (this.cleanup(ws), closeQuietly(ws)) counts as closing
+        if ctx.analysis.flow.reaches(cls.src, method, lambda f: any(member_name(cls.src, c) == "close"
+                                                                     for c in cls.src.calls(f))):
             continue
         yield ctx.hit(cls.src, method.child_by_field_name("name"), "webSocketClose() does not call ws.close(): with a "
                       f"compatibility_date before {WS_AUTO_CLOSE_DATE} clients then see an abnormal 1006 close.")
@@ -28,8 +30,9 @@ RULE = Rule(
     bad='export class Room extends DurableObject {\n  async webSocketMessage(ws: WebSocket, msg: string | ArrayBuffer) {\n    ws.send(String(msg));\n  }\n\n'
         '  async webSocketClose(ws: WebSocket, code: number, reason: string) {\n    this.ctx.storage.kv.delete("presence");\n  }\n}',
     good='export class Room extends DurableObject {\n  async webSocketMessage(ws: WebSocket, msg: string | ArrayBuffer) {\n    ws.send(String(msg));\n  }\n\n'
-         '  async webSocketClose(ws: WebSocket, code: number, reason: string) {\n    this.ctx.storage.kv.delete("presence");\n    ws.close(code, reason);\n  }\n}',
-    fix="Call `ws.close(code, reason)` in webSocketClose(), or move compatibility_date to 2026-04-07 or later.",
+         '  async webSocketClose(ws: WebSocket, code: number, reason: string) {\n    this.ctx.storage.kv.delete("presence");\n    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);\n  }\n}',
+    fix="Call `ws.close(code === 1005 || code === 1006 ? 1000 : code, reason)` in webSocketClose() (1005 and 1006 "
+        "cannot be sent back), or move compatibility_date to 2026-04-07 or later.",
     docs=("websockets#close-handshake-and-websocketclose-by-compatibility-date", "lifecycle-and-config#compatibility-dates-that-change-durable-object-behaviour"),
     check=check,
     example_files={"wrangler.jsonc": '{\n  "name": "rooms",\n  "main": "src/index.ts",\n  "compatibility_date": "2025-11-01",\n'

@@ -61,7 +61,7 @@ RULE = Rule(
     good='export class Room extends DurableObject {\n  async fetch(req: Request) {\n    const [client, server] = Object.values(new WebSocketPair());\n'
          '    this.ctx.acceptWebSocket(server);\n    return new Response(null, { status: 101, webSocket: client });\n  }\n\n'
          '  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {\n    ws.send(String(message));\n  }\n\n'
-         '  async webSocketClose(ws: WebSocket, code: number, reason: string) {\n    ws.close(code, reason);\n  }\n}',
+         '  async webSocketClose(ws: WebSocket, code: number, reason: string) {\n    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);\n  }\n}',
     fix="Call `this.ctx.acceptWebSocket(server)` and move the listeners into `webSocketMessage`, `webSocketClose` "
         "and `webSocketError` methods.",
     docs=("websockets#use-the-hibernation-api-ctxacceptwebsocket-not-wsaccept", "websockets#what-prevents-hibernation"),

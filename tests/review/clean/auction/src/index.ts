@@ -46,7 +46,7 @@ export class Auction extends DurableObject<Env> {
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     // Optional from compatibility date 2026-04-07 by the docs, but workerd 1.20261102 (wrangler dev) still leaves
     // the client without a close frame unless the handler closes: closing is harmless either way.
-    ws.close(code, reason);
+    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
   }
 
   async alarm(): Promise<void> {

@@ -16,7 +16,7 @@ export class ShoppingCart extends DurableObject<Env> {
   }
 
   async items(): Promise<Item[]> {
-    const entries = await this.ctx.storage.list<Item>({ prefix: "item:", limit: 200 });
+    const entries = await this.ctx.storage.list<Item>({ prefix: "item:", limit: 128 }); // delete() below takes at most 128 keys
     return [...entries.values()];
   }
 

@@ -14,6 +14,6 @@ export class Room extends DurableObject<Env> {
   }
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    ws.close(code, reason);
+    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
   }
 }

@@ -38,7 +38,7 @@ export class Presence extends DurableObject<Env> {
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     const [tag] = this.ctx.getTags(ws);
-    ws.close(code, reason);
+    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
     this.broadcast({ type: "leave", user: tag.slice(5) }, ws);
   }
 

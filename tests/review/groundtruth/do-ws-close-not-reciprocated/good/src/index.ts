@@ -13,7 +13,7 @@ export class Obj extends DurableObject {
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.ctx.storage.kv.put("closed", code);
-    ws.close(code, reason);
+    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
   }
 }
 
