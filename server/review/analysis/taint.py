@@ -141,7 +141,7 @@ class Taint:
                 out.update(n for n in identifiers(src, v))
         for b in src.nodes("if_statement", fn):
             cond = src.text_of(b.child_by_field_name("condition"))[:300]
-            for m in re.finditer(r"([A-Za-z_$][\w$]*)\s*(?:===|!==)\s*[\"'`]|\b([A-Za-z_$][\w$]*)\s+in\s+[A-Za-z_$]", cond):
+            for m in re.finditer(r"(?<![\w$])([A-Za-z_$][\w$]*)\s*(?:===|!==)\s*[\"'`]|(?<![\w$])([A-Za-z_$][\w$]*)\s+in\s+[A-Za-z_$]", cond):
                 out.add(m.group(1) or m.group(2))
         return out
 
