@@ -3,8 +3,8 @@
 //   2025-11-17; the same plain Worker starts at the day before and at that date.
 // - Where the storage snapshot API lives: the changelog of 2026-09-23 writes ctx.onNextSessionRestore(), the types
 //   have it only in experimental/index.d.ts as ctx.storage.onNextSessionRestore().
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useMiniflare } from "./harness";
 
 const WORKER = `
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
@@ -37,40 +37,17 @@ export default {
 };
 `;
 
-function worker(name: string, compatibilityDate: string, compatibilityFlags: string[] = []) {
-  return {
-    name,
-    modules: true,
-    script: WORKER,
-    compatibilityDate,
-    compatibilityFlags,
-    durableObjects: { ROOM: { className: "Room", useSQLite: true } },
-  };
-}
 
-let mf: Miniflare;
-
-beforeAll(async () => {
-  mf = new Miniflare(
-    convertV4MiniflareOptions({
-      workers: [
-        worker("day-before", "2025-11-16"),
-        worker("default-date", "2025-11-17"),
-        worker("flag-before", "2025-11-16", ["enable_ctx_exports"]),
-        worker("current", "2026-11-01"),
-        worker("experimental", "2026-11-01", ["experimental"]),
-      ],
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
-  await mf.ready;
-});
-
-afterAll(async () => {
-  await mf?.dispose();
-});
+const mf = useMiniflare(WORKER, { durableObjects: { ROOM: { className: "Room", useSQLite: true } } }, [
+  ["day-before", "2025-11-16"],
+  ["default-date", "2025-11-17"],
+  ["flag-before", "2025-11-16", ["enable_ctx_exports"]],
+  ["current", "2026-11-01"],
+  ["experimental", "2026-11-01", ["experimental"]],
+]);
 
 async function probe(workerName: string): Promise<{ exportsSeen: boolean; viaLoopback: string | null; fromObject: boolean }> {
-  const fetcher = await mf.getWorker(workerName);
+  const fetcher = await mf().getWorker(workerName);
   const res = await fetcher.fetch("http://localhost/");
   return (await res.json()) as { exportsSeen: boolean; viaLoopback: string | null; fromObject: boolean };
 }
@@ -88,7 +65,7 @@ describe("ctx.exports default date in plain workerd (Miniflare)", () => {
 
 describe("snapshot API in plain workerd (Miniflare)", () => {
   async function snapshotApi(workerName: string) {
-    const fetcher = await mf.getWorker(workerName);
+    const fetcher = await mf().getWorker(workerName);
     return (await (await fetcher.fetch("http://localhost/snapshot")).json()) as Record<string, string>;
   }
 

@@ -1,8 +1,8 @@
 // Project "miniflare" (runs in Node): starts workerd through Miniflare with plain JS workers, to check behaviour
 // that @cloudflare/vitest-plugin hides. The plugin wraps every Durable Object class with an alarm() method (so
 // setAlarm() never fails there) and runDurableObjectAlarm() calls alarm() directly (no alarmInfo, no retries).
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useMiniflare } from "./harness";
 
 const WORKER = `
 import { DurableObject } from "cloudflare:workers";
@@ -52,19 +52,6 @@ export class WithAlarm extends DurableObject {
 export default { async fetch() { return new Response("ok"); } };
 `;
 
-function worker(name: string, compatibilityDate: string, compatibilityFlags: string[] = []) {
-  return {
-    name,
-    modules: true,
-    script: WORKER,
-    compatibilityDate,
-    compatibilityFlags,
-    durableObjects: {
-      NO_ALARM: { className: "NoAlarm", useSQLite: true },
-      WITH_ALARM: { className: "WithAlarm", useSQLite: true },
-    },
-  };
-}
 
 interface WithAlarmStub {
   failNextRuns(times: number): Promise<void>;
@@ -73,34 +60,26 @@ interface WithAlarmStub {
   deleteAllKeepsAlarm(): Promise<{ alarmKept: boolean; kv: unknown }>;
 }
 
-let mf: Miniflare;
-
-beforeAll(async () => {
-  mf = new Miniflare(
-    convertV4MiniflareOptions({
-      workers: [
-        worker("current", "2026-11-01"),
-        worker("before-gate", "2026-02-23"),
-        worker("at-gate", "2026-02-24"),
-        worker("opt-out", "2026-11-01", ["delete_all_preserves_alarm"]),
-      ],
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
-  await mf.ready;
-});
-
-afterAll(async () => {
-  await mf?.dispose();
-});
+const mf = useMiniflare(WORKER, {
+  durableObjects: {
+    NO_ALARM: { className: "NoAlarm", useSQLite: true },
+    WITH_ALARM: { className: "WithAlarm", useSQLite: true },
+  },
+}, [
+  ["current", "2026-11-01"],
+  ["before-gate", "2026-02-23"],
+  ["at-gate", "2026-02-24"],
+  ["opt-out", "2026-11-01", ["delete_all_preserves_alarm"]],
+]);
 
 async function withAlarm(workerName: string, objectName: string): Promise<WithAlarmStub> {
-  const ns = await mf.getDurableObjectNamespace("WITH_ALARM", workerName);
+  const ns = await mf().getDurableObjectNamespace("WITH_ALARM", workerName);
   return ns.getByName(objectName) as unknown as WithAlarmStub;
 }
 
 describe("alarms in plain workerd (Miniflare)", () => {
   it("[alarms] setAlarm() in a class without an alarm() handler throws a TypeError", async () => {
-    const ns = await mf.getDurableObjectNamespace("NO_ALARM", "current");
+    const ns = await mf().getDurableObjectNamespace("NO_ALARM", "current");
     const stub = ns.getByName("x") as unknown as { arm(): Promise<string> };
     expect(await stub.arm()).toBe("TypeError: Your Durable Object class must have an alarm() handler in order to call setAlarm()");
   });

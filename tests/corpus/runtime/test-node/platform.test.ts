@@ -1,8 +1,8 @@
 // Project "miniflare" (runs in Node): platform features that need their own compatibility dates, flags or bindings
 // (a Worker Loader), so they run as plain JS workers in workerd through Miniflare instead of the shared vitest
 // Worker. Verifies references/snapshots.md, facets-and-containers.md, deployments.md and pricing.md.
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useMiniflare } from "./harness";
 
 // A Durable Object class loaded at run time through the Worker Loader and run as a facet.
 const APP_MODULE = `
@@ -144,20 +144,6 @@ export default {
 };
 `;
 
-function worker(name: string, compatibilityDate: string, compatibilityFlags: string[] = []) {
-  return {
-    name,
-    modules: true,
-    script: WORKER,
-    compatibilityDate,
-    compatibilityFlags,
-    durableObjects: {
-      PROBE: { className: "Probe", useSQLite: true },
-      CHILD: { className: "Child", useSQLite: true },
-    },
-    workerLoaders: { LOADER: {} },
-  };
-}
 
 interface ProbeStub {
   surface(): Promise<Record<string, unknown>>;
@@ -168,34 +154,27 @@ interface ProbeStub {
   facetFromExports(): Promise<number[]>;
 }
 
-let mf: Miniflare;
-
-beforeAll(async () => {
-  mf = new Miniflare(
-    convertV4MiniflareOptions({
-      workers: [
-        worker("current", "2026-11-01"),
-        worker("experimental", "2026-11-01", ["experimental"]),
-        worker("before-binary-type", "2026-03-16"),
-        worker("at-binary-type", "2026-03-17"),
-        worker("binary-opt-out", "2026-11-01", ["no_websocket_standard_binary_type"]),
-      ],
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
-  await mf.ready;
-});
-
-afterAll(async () => {
-  await mf?.dispose();
-});
+const mf = useMiniflare(WORKER, {
+  durableObjects: {
+    PROBE: { className: "Probe", useSQLite: true },
+    CHILD: { className: "Child", useSQLite: true },
+  },
+  workerLoaders: { LOADER: {} },
+}, [
+  ["current", "2026-11-01"],
+  ["experimental", "2026-11-01", ["experimental"]],
+  ["before-binary-type", "2026-03-16"],
+  ["at-binary-type", "2026-03-17"],
+  ["binary-opt-out", "2026-11-01", ["no_websocket_standard_binary_type"]],
+]);
 
 async function probe(workerName: string, objectName: string): Promise<ProbeStub> {
-  const ns = await mf.getDurableObjectNamespace("PROBE", workerName);
+  const ns = await mf().getDurableObjectNamespace("PROBE", workerName);
   return ns.getByName(objectName) as unknown as ProbeStub;
 }
 
 async function getJson(workerName: string, path: string): Promise<Record<string, unknown>> {
-  const fetcher = await mf.getWorker(workerName);
+  const fetcher = await mf().getWorker(workerName);
   const res = await fetcher.fetch(`http://w${path}`);
   return (await res.json()) as Record<string, unknown>;
 }
