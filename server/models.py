@@ -15,13 +15,17 @@ class SearchHit(BaseModel):
     title: str = Field(description="Title of the reference document.")
     section: str = Field(description="Heading path of the section inside the document, e.g. 'Transactions > transactionSync()'.")
     topic: str = Field(description="Doc id (topic) the section belongs to.")
-    score: float = Field(description="Relevance score; only meaningful relative to other hits of the same query.")
+    relevance: float = Field(default=0.0, ge=0, le=1, description="How much of the question this section answers, 0..1; comparable across queries.")
+    score: float = Field(description="Ranking score; only meaningful relative to other hits of the same query.")
     snippet: str = Field(description="Short excerpt around the matched terms.")
 
 
 class SearchResult(BaseModel):
     query: str
     total: int = Field(description="Number of matching sections (results holds at most `limit` of them).")
+    covered: bool = Field(default=True, description="False when the reference has no good answer (another product, "
+                                                    "general programming): do not rely on the results then.")
+    note: str | None = Field(default=None, description="When not covered: what the reference does cover.")
     suggestion: str | None = Field(default=None, description="Did-you-mean query when nothing or little matched.")
     results: list[SearchHit]
 

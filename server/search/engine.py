@@ -84,6 +84,7 @@ class SearchEngine:
             self.refresh_if_changed()
             topic_id = self._topic(topic)
             parsed = q.parse(text, self.speller)
+            self._set_idf(parsed)
             built = q.build(parsed)
             if built is None:
                 raise InvalidInputError("the query has no searchable words",
@@ -94,15 +95,38 @@ class SearchEngine:
             ranked = []
             for hit in hits:
                 sid = hit["id"]
-                cov = q.coverage(keys, self._tokens[sid])
-                ranked.append((hit.score * (1 + q.COVERAGE_BONUS * cov), sid))
-            ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+                toks = self._tokens[sid]
+                bonus = 1 + q.COVERAGE_BONUS * q.coverage(keys, toks, for_rank=True)
+                ranked.append((hit.score * bonus, q.relevance(q.coverage(keys, toks), hit.score, keys), sid))
+            ranked.sort(key=lambda t: (-t[0], t[2]))
             total = len(hits)
-            words = [*parsed.words, *parsed.corrections.values()]
-            results = [self._hit(sid, score, words) for score, sid in ranked[:limit]]
-            return SearchResult(query=text, total=total, suggestion=self._suggestion(parsed), results=results)
+            words = [*parsed.texts, *parsed.corrections.values()]
+            results = [self._hit(sid, score, rel, words) for score, rel, sid in ranked[:limit]]
+            covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD
+            return SearchResult(query=text, total=total, covered=covered, note=None if covered else self._note(),
+                                suggestion=self._suggestion(parsed), results=results)
 
-    def _hit(self, sid: str, score: float, words: list[str]) -> SearchHit:
+    def _note(self) -> str:
+        topics = ", ".join(d.title for d in self.corpus.docs.values())
+        return ("No section answers this well: the reference covers SQLite-backed Cloudflare Durable Objects only "
+                f"({topics}). Results below are weak matches; for other products or general programming, "
+                "use other sources.")
+
+    def _set_idf(self, parsed: q.ParsedQuery) -> None:
+        """Each word's IDF over sections: the highest document frequency of any token it can meet in any field."""
+        reader = self.searcher.reader()
+        n = reader.doc_count()
+        for w in parsed.words:
+            df = 0
+            for text in filter(None, (w.text, w.correction)):
+                for tok in q.word_keys(text):
+                    for fieldname in ("body", "heading"):
+                        df = max(df, reader.doc_frequency(fieldname, tok))
+                for tok in q.code_keys(text):
+                    df = max(df, reader.doc_frequency("code", tok))
+            w.idf = q.idf(df, n)
+
+    def _hit(self, sid: str, score: float, cov: float, words: list[str]) -> SearchHit:
         section = self.corpus.sections[sid]
         doc = self.corpus.docs[section.doc_id]
         return SearchHit(
@@ -112,6 +136,7 @@ class SearchEngine:
             section=section.path_text,
             topic=section.doc_id,
             score=round(score, 3),
+            relevance=round(cov, 3),
             snippet=make_snippet(self._fields[sid]["body"], words),
         )
 
@@ -119,7 +144,7 @@ class SearchEngine:
     def _suggestion(parsed: q.ParsedQuery) -> str | None:
         """The query with unknown words replaced by their closest corpus words ("did you mean")."""
         if parsed.corrections:
-            return " ".join(parsed.corrections.get(w, w) for w in parsed.words)
+            return " ".join(w.correction or w.text for w in parsed.words)
         return None
 
     def _topic(self, topic: str | None) -> str | None:
