@@ -52,10 +52,30 @@ def build_app(mcp, host: str, port: int):
     return BearerTokenMiddleware(app, token) if token else app
 
 
-def serve_http(mcp, host: str = "127.0.0.1", port: int = 8000) -> None:
+def worker_app():
+    """The ASGI app of one worker process (``--workers N``): each imports the server, opens the shared read-only
+    index in the background and serves independently. Stateless HTTP keeps no session, so any worker (or any
+    replica behind a load balancer) can answer any request."""
+    from server.app import mcp, start_warm_up
+
+    start_warm_up()
+    return build_app(mcp, os.environ["DO_EXPERT_HTTP_HOST"], int(os.environ["DO_EXPERT_HTTP_PORT"]))
+
+
+def serve_http(mcp, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
     if host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("DO_EXPERT_TOKEN"):
         log.warning("serving on %s without DO_EXPERT_TOKEN: anyone who can reach the port can call the tools", host)
-    log.info("do-expert streamable HTTP on http://%s:%d/mcp", host, port)
-    uvicorn.run(build_app(mcp, host, port), host=host, port=port, log_level="warning")
+    log.info("do-expert streamable HTTP on http://%s:%d/mcp (%d worker%s)", host, port, workers,
+             "" if workers == 1 else "s")
+    if workers <= 1:
+        uvicorn.run(build_app(mcp, host, port), host=host, port=port, log_level="warning")
+        return
+    # Several processes on one socket: the index is built (or checked) once here, before they fork, so they all
+    # open the same finished generation read-only.
+    from server.app import engine
+
+    engine()
+    os.environ["DO_EXPERT_HTTP_HOST"], os.environ["DO_EXPERT_HTTP_PORT"] = host, str(port)
+    uvicorn.run("server.http:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning")

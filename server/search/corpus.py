@@ -62,7 +62,7 @@ class Section:
 
     @property
     def uri(self) -> str:
-        return f"do-docs://{self.doc_id}#{self.slug}"
+        return f"do-docs://{self.doc_id}/{self.slug}"  # the resource template's form, so it reads back
 
 
 @dataclass

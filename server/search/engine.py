@@ -7,6 +7,7 @@ is searchable without a restart.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import threading
@@ -16,7 +17,7 @@ from pathlib import Path
 from whoosh.query import Term
 
 from server.errors import InvalidInputError
-from server.models import DocInfo, DocList, DocSection, ReadResult, SearchHit, SearchResult, SectionRef
+from server.models import DocInfo, DocList, DocSection, MissingId, ReadResult, SearchHit, SearchResult, SectionRef
 from server.search import query as q
 from server.search.corpus import Corpus, Document, Section, reference_files
 from server.search.indexer import section_fields
@@ -32,6 +33,10 @@ MAX_LIMIT = 20
 MAX_IDS = 10
 MAX_ID_CHARS = 200
 RECHECK_SECONDS = 2.0
+BUNDLED = "bundled"
+MIN_CHARS, MAX_CHARS = 200, 200_000
+DEFAULT_TEXT_CHARS = 6000  # include_text without max_chars: about two full sections
+SUMMARY_CHARS = 160
 CANDIDATES = 60  # how many BM25F candidates the coverage rerank looks at
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(#[a-z0-9_][a-z0-9_-]*)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -75,11 +80,31 @@ class SearchEngine:
         return True
 
     # ------------------------------------------------------------------------------------------------- search
-    def search(self, query: str, limit: int = 5, topic: str | None = None) -> SearchResult:
+    def search(self, query: str, limit: int = 5, topic: str | None = None, source: str | None = None,
+               include_text: bool = False, max_chars: int | None = None) -> SearchResult:
         text = _clean_query(query)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidInputError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}",
                                     hint="use the default of 5, or up to 20 for broad surveys")
+        budget = _max_chars(max_chars)
+        if source not in (None, "", BUNDLED):
+            raise InvalidInputError(f"unknown source {str(source)[:80]!r}",
+                                    hint=f"source must be one of: {BUNDLED} (or leave it out)")
+        result = self._search(text, limit, topic)
+        if include_text:
+            self._attach_text(result, budget if budget is not None else DEFAULT_TEXT_CHARS)
+        return result
+
+    def _attach_text(self, result: SearchResult, budget: int) -> None:
+        """Full section text for the top hits, best first, until the character budget is spent."""
+        for hit in result.results:
+            if budget < MIN_CHARS:  # a scrap of a section helps nobody; the snippet and id remain
+                break
+            markdown = self.corpus.sections[hit.id].markdown
+            hit.text = markdown if len(markdown) <= budget else _cut(markdown, budget)
+            budget -= len(hit.text)
+
+    def _search(self, text: str, limit: int, topic: str | None) -> SearchResult:
         with self._lock:
             self.refresh_if_changed()
             topic_id = self._topic(topic)
@@ -159,7 +184,8 @@ class SearchEngine:
         return doc_id
 
     # --------------------------------------------------------------------------------------------------- read
-    def read(self, ids: list[str]) -> ReadResult:
+    def read(self, ids: list[str], max_chars: int | None = None) -> ReadResult:
+        budget = _max_chars(max_chars)
         if isinstance(ids, str):
             ids = [ids]
         if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_IDS:
@@ -171,21 +197,52 @@ class SearchEngine:
             for ident in ids:
                 found = self._resolve(ident)
                 if found is None:
-                    missing.append(ident[:MAX_ID_CHARS] if isinstance(ident, str) else repr(ident)[:MAX_ID_CHARS])
+                    shown = ident[:MAX_ID_CHARS] if isinstance(ident, str) else repr(ident)[:MAX_ID_CHARS]
+                    missing.append(MissingId(id=shown, did_you_mean=self._did_you_mean(ident)))
                 elif found not in sections:
                     sections.append(found)
+            if budget is not None:
+                for section in sections:
+                    if len(section.markdown) > budget:
+                        section.markdown, section.truncated = _cut(section.markdown, max(budget, 0)), True
+                    budget -= len(section.markdown)
             return ReadResult(sections=sections, missing=missing)
+
+    def _did_you_mean(self, ident) -> list[str]:
+        """Existing doc or section ids close to an unknown one: same slug in another doc, or similar spelling."""
+        if not isinstance(ident, str):
+            return []
+        ident = ident.strip().removeprefix("do-docs://").replace("/", "#", 1).lower()[:MAX_ID_CHARS]
+        doc_part, _, slug = ident.partition("#")
+        pool = list(self.corpus.sections) if slug else list(self.corpus.docs)
+        close = difflib.get_close_matches(ident, pool, n=3, cutoff=0.6)
+        if slug:
+            doc_id = self.corpus.aliases.get(doc_part, doc_part)
+            if doc_id in self.corpus.docs:  # right doc, wrong slug: the doc's closest headings
+                slugs = [s.slug for s in self.corpus.docs[doc_id].sections]
+                words = set(slug.split("-"))
+                sharing = sorted((s for s in slugs if words & set(s.split("-"))),
+                                 key=lambda s: (-len(words & set(s.split("-"))), len(s)))
+                near = difflib.get_close_matches(slug, slugs, n=3, cutoff=0.5)
+                close = [f"{doc_id}#{m}" for m in dict.fromkeys([*near, *sharing])] + close
+            close += [sid for sid in self.corpus.sections if sid.endswith(f"#{slug}")]
+        return list(dict.fromkeys(close))[:3]
 
     def _resolve(self, ident) -> DocSection | None:
         if not isinstance(ident, str) or len(ident) > MAX_ID_CHARS:
             return None
-        ident = ident.strip().removeprefix("do-docs://")
+        ident = ident.strip()
+        if ident.startswith("do-docs://"):  # a resource URI: do-docs://<doc> or do-docs://<doc>/<slug>
+            ident = ident.removeprefix("do-docs://").replace("/", "#", 1)
         if not ID_RE.match(ident):
             return None
         found = self.corpus.resolve(ident)
         if isinstance(found, Document):
+            body = found.markdown.strip()
+            if not body.startswith("# "):  # the file's own H1 is the title; never print it twice
+                body = f"# {found.title}\n\n{body}"
             return DocSection(id=found.id, uri=found.uri, title=found.title, topic=found.id,
-                              markdown=f"# {found.title}\n\n{found.markdown}".strip(), sources=found.sources)
+                              markdown=body, sources=found.sources)
         if isinstance(found, Section):
             doc = self.corpus.docs[found.doc_id]
             return DocSection(id=found.id, uri=found.uri, title=f"{doc.title} > {found.path_text}",
@@ -193,18 +250,51 @@ class SearchEngine:
         return None
 
     # --------------------------------------------------------------------------------------------------- list
-    def list_docs(self) -> DocList:
+    def list_docs(self, sections: bool = False) -> DocList:
         with self._lock:
             self.refresh_if_changed()
             return DocList(docs=[
-                DocInfo(id=d.id, title=d.title, summary=d.summary,
-                        sections=[SectionRef(id=s.id, title=s.path_text) for s in d.sections])
+                DocInfo(id=d.id, title=d.title, summary=_one_line(d.summary),
+                        sections=[SectionRef(id=s.id, title=s.path_text) for s in d.sections] if sections else None)
                 for d in self.corpus.docs.values()
             ])
+
+    def ids(self) -> tuple[list[str], list[str]]:
+        """(doc ids, section ids), for completions."""
+        return list(self.corpus.docs), list(self.corpus.sections)
 
     def doc_markdown(self, doc_id: str) -> str | None:
         found = self._resolve(doc_id)
         return found.markdown if found else None
+
+
+def _max_chars(value) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not MIN_CHARS <= value <= MAX_CHARS:
+        raise InvalidInputError(f"max_chars must be an integer from {MIN_CHARS} to {MAX_CHARS}, got {value!r}",
+                                hint="leave it out for the default, or give e.g. 8000")
+    return value
+
+
+def _cut(markdown: str, budget: int) -> str:
+    """At most ``budget`` characters, cut at a paragraph or line end when one is near."""
+    if len(markdown) <= budget:
+        return markdown
+    head = markdown[:budget]
+    for sep in ("\n\n", "\n"):
+        at = head.rfind(sep)
+        if at > budget * 0.6:
+            return head[:at].rstrip()
+    return head.rstrip()
+
+
+def _one_line(summary: str) -> str:
+    """The summary's first sentence, at most SUMMARY_CHARS characters."""
+    first = re.split(r"(?<=[.!?])\s", summary, maxsplit=1)[0]
+    if len(first) <= SUMMARY_CHARS:
+        return first
+    return first[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _clean_query(query) -> str:

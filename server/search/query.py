@@ -92,7 +92,7 @@ def parse(text: str, speller=None) -> ParsedQuery:
         raw = m.group(0)
         low = raw.lower()
         extra = expansions.get(m.start(), [])
-        if low in DOMAIN_STOP_WORDS or low in FILLER_WORDS:
+        if low in DOMAIN_STOP_WORDS or low in FILLER_WORDS or (len(low) < 2 and not low.isdigit()):
             continue
         in_context = any(a <= m.start() < b for a, b in spans)
         weight = CONTEXT_WEIGHT if in_context else 1.0

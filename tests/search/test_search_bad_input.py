@@ -68,7 +68,7 @@ def test_unknown_topic_lists_the_valid_ones(fixture_engine):
 def test_bad_ids_come_back_missing(fixture_engine, ident):
     result = fixture_engine.read([ident])
     assert result.sections == [] and len(result.missing) == 1
-    assert len(result.missing[0]) <= 200
+    assert len(result.missing[0].id) <= 200
 
 
 def test_read_valid_ids_dedupes_and_accepts_uris(fixture_engine):
