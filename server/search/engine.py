@@ -1,29 +1,38 @@
 """The search core behind search_docs, read_docs and list_docs.
 
-One ``SearchEngine`` per process. It loads the corpus, opens (or builds) the index for it, and re-checks the
-reference files at most every ``RECHECK_SECONDS``: when one changed, it reloads and rebuilds, so an edited reference
-is searchable without a restart.
+One ``SearchEngine`` per process. It finds the index generation built from the current reference files (building
+it when missing) and answers everything from what that generation stores: Whoosh's stored fields for results,
+``docs.json`` for the doc catalogue and ``vocab.json`` for the speller. Starting a server reads and hashes the
+reference files, nothing more; a reference doc is parsed only when read_docs asks for it. The files are re-checked
+at most every ``RECHECK_SECONDS``; when one changed, the engine swaps in the generation for the new files.
+
+Searching takes no lock: a generation is immutable once built, each thread gets its own Whoosh searcher, and a
+reload replaces the current generation with one assignment.
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
+import mmap
 import re
 import threading
 import time
+from array import array
+from functools import cached_property
 from pathlib import Path
 
 from whoosh.query import Term
 
-from server.errors import InvalidInputError
+from server.errors import IndexError_, InvalidInputError
 from server.models import DocInfo, DocList, DocSection, MissingId, ReadResult, SearchHit, SearchResult, SectionRef
 from server.search import query as q
-from server.search.corpus import Corpus, Document, Section, reference_files
-from server.search.indexer import section_fields
+from server.search.corpus import Corpus, CorpusFiles, Document, Section, parse_document, reference_files
+from server.search.indexer import TOKENS_FILE, TOKENS_INDEX
 from server.search.scoring import SharedIdfBM25F
 from server.search.spelling import Speller
-from server.search.store import index_root, open_index, references_dir
+from server.search.store import (DOCS_FILE, VOCAB_FILE, ensure_generation, index_root, open_generation, read_sidecar,
+                                 references_dir)
 from server.search.text import make_snippet
 
 log = logging.getLogger("do_expert.search")
@@ -38,46 +47,121 @@ MIN_CHARS, MAX_CHARS = 200, 200_000
 DEFAULT_TEXT_CHARS = 6000  # include_text without max_chars: about two full sections
 SUMMARY_CHARS = 160
 CANDIDATES = 60  # how many BM25F candidates the coverage rerank looks at
+IDF_FIELDS = ("body", "heading", "code")  # doc_terms is shared by a whole doc: not a sign of a section's rarity
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(#[a-z0-9_][a-z0-9_-]*)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class TokenSets:
+    """Per-section token sets stored at build time (tokens.txt + tokens.idx), read through mmap: only the pages of
+    the sections a query looks at are ever loaded, whatever the size of the corpus."""
+
+    def __init__(self, gen: Path) -> None:
+        try:
+            with open(gen / TOKENS_FILE, "rb") as f:
+                self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if f.seek(0, 2) else b""
+            self._offsets = array("Q")
+            self._offsets.frombytes((gen / TOKENS_INDEX).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise IndexError_(f"the search index at {gen} lacks readable token sets: {exc}",
+                              hint="run 'do-expert index build' to rebuild it") from exc
+
+    def get(self, docnum: int) -> set[str]:
+        start, end = self._offsets[docnum], self._offsets[docnum + 1]
+        return set(self._data[start:end].decode("utf-8").split())
+
+
+class Generation:
+    """One opened index generation and the catalogue stored with it. Immutable: shared by all threads."""
+
+    def __init__(self, files: CorpusFiles, gen: Path) -> None:
+        self.files = files
+        self.path = gen
+        self.ix = open_generation(gen)
+        catalogue = read_sidecar(gen, DOCS_FILE)
+        self.docs: dict[str, dict] = {d["id"]: d for d in catalogue.get("docs", [])}
+        self.aliases = {a: d["id"] for d in self.docs.values() for a in d.get("aliases", [])}
+        self.section_ids = [sid for d in self.docs.values() for sid, _ in d["sections"]]
+        self._local = threading.local()
+        self._parsed: dict[str, Document] = {}
+        self._tokens = TokenSets(gen)
+        self._speller_lock = threading.Lock()
+
+    def searcher(self):
+        """This thread's searcher: Whoosh searchers keep file positions, so threads do not share one."""
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self._local.searcher = self.ix.searcher(weighting=SharedIdfBM25F(B=0.6, K1=1.2))
+        return s
+
+    def tokens(self, docnum: int) -> set[str]:
+        return self._tokens.get(docnum)
+
+    @cached_property
+    def speller(self) -> Speller:
+        vocab = read_sidecar(self.path, VOCAB_FILE)
+        return Speller.from_vocabulary(vocab.get("counts", {}), vocab.get("display", {}))
+
+    def document(self, doc_id: str) -> Document | None:
+        """The parsed doc, parsed on first use from its file (the file name is the doc id)."""
+        doc = self._parsed.get(doc_id)
+        if doc is None and doc_id in self.docs:
+            doc = self._parsed[doc_id] = parse_document(self.files.root / self.docs[doc_id]["file"])
+        return doc
+
+    def resolve(self, ident: str) -> Document | Section | None:
+        doc_part, _, slug = ident.partition("#")
+        doc = self.document(self.aliases.get(doc_part, doc_part))
+        if doc is None or not slug:
+            return doc
+        return next((s for s in doc.sections if s.slug == slug), None)
 
 
 class SearchEngine:
     def __init__(self, references: Path | None = None, index_dir: Path | None = None) -> None:
         self.references = references or references_dir()
         self.index_dir = index_dir or index_root()
-        self._lock = threading.RLock()
+        self._reload_lock = threading.Lock()
         self._checked_at = 0.0
         self._stamp: tuple = ()
-        self._load()
+        self._gen = self._open()
 
     # ---------------------------------------------------------------------------------------------- lifecycle
     def _file_stamp(self) -> tuple:
         stats = [(p.name, p.stat()) for p in reference_files(self.references)]
         return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
 
-    def _load(self) -> None:
-        corpus = Corpus(self.references)
-        ix = open_index(corpus, self.index_dir)
-        self.corpus, self.ix = corpus, ix
-        self.searcher = ix.searcher(weighting=SharedIdfBM25F(B=0.6, K1=1.2))
-        self._fields = {sid: section_fields(corpus, s) for sid, s in corpus.sections.items()}
-        self._tokens = {sid: q.section_tokens(f) for sid, f in self._fields.items()}
-        self.speller = Speller([f"{f['heading']} {f['body']} {f['code']}" for f in self._fields.values()])
-        self._stamp = self._file_stamp()
-        self._checked_at = time.monotonic()
+    def _open(self) -> Generation:
+        stamp = self._file_stamp()
+        files = CorpusFiles(self.references)
+        gen = Generation(files, ensure_generation(files, self.index_dir))
+        self._stamp, self._checked_at = stamp, time.monotonic()
+        return gen
 
     def refresh_if_changed(self) -> bool:
-        """Reload when a reference file changed; returns True when it did."""
+        """Swap in the generation for the current files when one changed; returns True when it did."""
         now = time.monotonic()
         if now - self._checked_at < RECHECK_SECONDS:
             return False
-        self._checked_at = now
-        if self._file_stamp() == self._stamp:
-            return False
-        log.info("reference files changed; reloading the corpus and rebuilding the index")
-        self._load()
-        return True
+        with self._reload_lock:  # one thread checks; searches meanwhile go on with the current generation
+            if now - self._checked_at < RECHECK_SECONDS:
+                return False
+            self._checked_at = now
+            if self._file_stamp() == self._stamp:
+                return False
+            log.info("reference files changed; loading (and if needed building) the index for them")
+            self._gen = self._open()
+            self.__dict__.pop("corpus", None)
+            return True
+
+    def current(self) -> Generation:
+        self.refresh_if_changed()
+        return self._gen
+
+    @cached_property
+    def corpus(self) -> Corpus:
+        """The whole corpus, parsed: for tests and benchmarks; serving never needs it."""
+        return Corpus(self.references)
 
     # ------------------------------------------------------------------------------------------------- search
     def search(self, query: str, limit: int = 5, topic: str | None = None, source: str | None = None,
@@ -90,97 +174,53 @@ class SearchEngine:
         if source not in (None, "", BUNDLED):
             raise InvalidInputError(f"unknown source {str(source)[:80]!r}",
                                     hint=f"source must be one of: {BUNDLED} (or leave it out)")
-        result = self._search(text, limit, topic)
+        gen = self.current()
+        topic_id = self._topic(gen, topic)
+        parsed = q.parse(text, gen.speller)
+        searcher = gen.searcher()
+        _set_idf(parsed, searcher.reader())
+        built = q.build(parsed)
+        if built is None:
+            raise InvalidInputError("the query has no searchable words",
+                                    hint="ask with API names or plain words, e.g. 'alarm retries backoff'")
+        flt = Term("topic", topic_id) if topic_id else None
+        hits = searcher.search(built, limit=CANDIDATES, filter=flt)
+        keys = q.coverage_keys(parsed)
+        ranked = []
+        for hit in hits:
+            matched = gen.tokens(hit.docnum)
+            bonus = 1 + q.COVERAGE_BONUS * q.coverage(keys, matched, for_rank=True)
+            ranked.append((hit.score * bonus, hit.docnum, q.relevance(q.coverage(keys, matched), hit.score, keys)))
+        ranked.sort(key=lambda t: (-t[0], t[1]))
+        words = [*parsed.texts, *parsed.corrections.values()]
+        results = [_hit(searcher.stored_fields(docnum), score, rel, words) for score, docnum, rel in ranked[:limit]]
+        total = hits.scored_length() if hits.scored_length() < CANDIDATES else max(
+            hits.scored_length(), min(hits.estimated_length(), searcher.doc_count()))
+        covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD
+        result = SearchResult(query=text, total=total, covered=covered, note=None if covered else self._note(gen),
+                              suggestion=_suggestion(parsed), results=results)
         if include_text:
-            self._attach_text(result, budget if budget is not None else DEFAULT_TEXT_CHARS)
+            _attach_text(result, [searcher.stored_fields(d)["markdown"] for _, d, _ in ranked[:limit]],
+                         budget if budget is not None else DEFAULT_TEXT_CHARS)
         return result
 
-    def _attach_text(self, result: SearchResult, budget: int) -> None:
-        """Full section text for the top hits, best first, until the character budget is spent."""
-        for hit in result.results:
-            if budget < MIN_CHARS:  # a scrap of a section helps nobody; the snippet and id remain
-                break
-            markdown = self.corpus.sections[hit.id].markdown
-            hit.text = markdown if len(markdown) <= budget else _cut(markdown, budget)
-            budget -= len(hit.text)
-
-    def _search(self, text: str, limit: int, topic: str | None) -> SearchResult:
-        with self._lock:
-            self.refresh_if_changed()
-            topic_id = self._topic(topic)
-            parsed = q.parse(text, self.speller)
-            self._set_idf(parsed)
-            built = q.build(parsed)
-            if built is None:
-                raise InvalidInputError("the query has no searchable words",
-                                        hint="ask with API names or plain words, e.g. 'alarm retries backoff'")
-            flt = Term("topic", topic_id) if topic_id else None
-            hits = self.searcher.search(built, limit=CANDIDATES, filter=flt)
-            keys = q.coverage_keys(parsed)
-            ranked = []
-            for hit in hits:
-                sid = hit["id"]
-                toks = self._tokens[sid]
-                bonus = 1 + q.COVERAGE_BONUS * q.coverage(keys, toks, for_rank=True)
-                ranked.append((hit.score * bonus, q.relevance(q.coverage(keys, toks), hit.score, keys), sid))
-            ranked.sort(key=lambda t: (-t[0], t[2]))
-            total = len(hits)
-            words = [*parsed.texts, *parsed.corrections.values()]
-            results = [self._hit(sid, score, rel, words) for score, rel, sid in ranked[:limit]]
-            covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD
-            return SearchResult(query=text, total=total, covered=covered, note=None if covered else self._note(),
-                                suggestion=self._suggestion(parsed), results=results)
-
-    def _note(self) -> str:
-        topics = ", ".join(d.title for d in self.corpus.docs.values())
+    @staticmethod
+    def _note(gen: Generation) -> str:
+        topics = ", ".join(d["title"] for d in gen.docs.values())
         return ("No section answers this well: the reference covers SQLite-backed Cloudflare Durable Objects only "
                 f"({topics}). Results below are weak matches; for other products or general programming, "
                 "use other sources.")
 
-    def _set_idf(self, parsed: q.ParsedQuery) -> None:
-        """Each word's IDF over sections: the highest document frequency of any token it can meet in any field."""
-        reader = self.searcher.reader()
-        n = reader.doc_count()
-        for w in parsed.words:
-            df = 0
-            for text in filter(None, (w.text, w.correction)):
-                for tok in q.word_keys(text):
-                    for fieldname in ("body", "heading"):
-                        df = max(df, reader.doc_frequency(fieldname, tok))
-                for tok in q.code_keys(text):
-                    df = max(df, reader.doc_frequency("code", tok))
-            w.idf = q.idf(df, n)
-
-    def _hit(self, sid: str, score: float, cov: float, words: list[str]) -> SearchHit:
-        section = self.corpus.sections[sid]
-        doc = self.corpus.docs[section.doc_id]
-        return SearchHit(
-            id=sid,
-            uri=section.uri,
-            title=doc.title,
-            section=section.path_text,
-            topic=section.doc_id,
-            score=round(score, 3),
-            relevance=round(cov, 3),
-            snippet=make_snippet(self._fields[sid]["body"], words),
-        )
-
     @staticmethod
-    def _suggestion(parsed: q.ParsedQuery) -> str | None:
-        """The query with unknown words replaced by their closest corpus words ("did you mean")."""
-        if parsed.corrections:
-            return " ".join(w.correction or w.text for w in parsed.words)
-        return None
-
-    def _topic(self, topic: str | None) -> str | None:
+    def _topic(gen: Generation, topic: str | None) -> str | None:
         if topic is None or topic == "":
             return None
         if not isinstance(topic, str):
             raise InvalidInputError("topic must be a doc id string", hint="call list_docs for the doc ids")
-        doc_id = self.corpus.aliases.get(topic.strip(), topic.strip())
-        if doc_id not in self.corpus.docs:
+        doc_id = gen.aliases.get(topic.strip(), topic.strip())
+        if doc_id not in gen.docs:
             raise InvalidInputError(f"unknown topic {topic[:80]!r}",
-                                    hint="topic must be one of: " + ", ".join(sorted(self.corpus.docs)))
+                                    hint="topic must be one of: " + ", ".join(sorted(gen.docs)))
         return doc_id
 
     # --------------------------------------------------------------------------------------------------- read
@@ -191,44 +231,45 @@ class SearchEngine:
         if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_IDS:
             raise InvalidInputError(f"ids must be a list of 1 to {MAX_IDS} section or doc ids",
                                     hint="pass ids from search_docs results, e.g. ['sqlite-storage#transactionsync']")
-        with self._lock:
-            self.refresh_if_changed()
-            sections, missing = [], []
-            for ident in ids:
-                found = self._resolve(ident)
-                if found is None:
-                    shown = ident[:MAX_ID_CHARS] if isinstance(ident, str) else repr(ident)[:MAX_ID_CHARS]
-                    missing.append(MissingId(id=shown, did_you_mean=self._did_you_mean(ident)))
-                elif found not in sections:
-                    sections.append(found)
-            if budget is not None:
-                for section in sections:
-                    if len(section.markdown) > budget:
-                        section.markdown, section.truncated = _cut(section.markdown, max(budget, 0)), True
-                    budget -= len(section.markdown)
-            return ReadResult(sections=sections, missing=missing)
+        gen = self.current()
+        sections, missing = [], []
+        for ident in ids:
+            found = self._resolve(gen, ident)
+            if found is None:
+                shown = ident[:MAX_ID_CHARS] if isinstance(ident, str) else repr(ident)[:MAX_ID_CHARS]
+                missing.append(MissingId(id=shown, did_you_mean=self._did_you_mean(gen, ident)))
+            elif found not in sections:
+                sections.append(found)
+        if budget is not None:
+            for section in sections:
+                if len(section.markdown) > budget:
+                    section.markdown, section.truncated = _cut(section.markdown, max(budget, 0)), True
+                budget -= len(section.markdown)
+        return ReadResult(sections=sections, missing=missing)
 
-    def _did_you_mean(self, ident) -> list[str]:
+    @staticmethod
+    def _did_you_mean(gen: Generation, ident) -> list[str]:
         """Existing doc or section ids close to an unknown one: same slug in another doc, or similar spelling."""
         if not isinstance(ident, str):
             return []
         ident = ident.strip().removeprefix("do-docs://").replace("/", "#", 1).lower()[:MAX_ID_CHARS]
         doc_part, _, slug = ident.partition("#")
-        pool = list(self.corpus.sections) if slug else list(self.corpus.docs)
+        pool = gen.section_ids if slug else list(gen.docs)
         close = difflib.get_close_matches(ident, pool, n=3, cutoff=0.6)
         if slug:
-            doc_id = self.corpus.aliases.get(doc_part, doc_part)
-            if doc_id in self.corpus.docs:  # right doc, wrong slug: the doc's closest headings
-                slugs = [s.slug for s in self.corpus.docs[doc_id].sections]
+            doc_id = gen.aliases.get(doc_part, doc_part)
+            if doc_id in gen.docs:  # right doc, wrong slug: the doc's closest headings
+                slugs = [sid.split("#", 1)[1] for sid, _ in gen.docs[doc_id]["sections"]]
                 words = set(slug.split("-"))
                 sharing = sorted((s for s in slugs if words & set(s.split("-"))),
                                  key=lambda s: (-len(words & set(s.split("-"))), len(s)))
                 near = difflib.get_close_matches(slug, slugs, n=3, cutoff=0.5)
                 close = [f"{doc_id}#{m}" for m in dict.fromkeys([*near, *sharing])] + close
-            close += [sid for sid in self.corpus.sections if sid.endswith(f"#{slug}")]
+            close += [sid for sid in gen.section_ids if sid.endswith(f"#{slug}")]
         return list(dict.fromkeys(close))[:3]
 
-    def _resolve(self, ident) -> DocSection | None:
+    @staticmethod
+    def _resolve(gen: Generation, ident) -> DocSection | None:
         if not isinstance(ident, str) or len(ident) > MAX_ID_CHARS:
             return None
         ident = ident.strip()
@@ -236,7 +277,7 @@ class SearchEngine:
             ident = ident.removeprefix("do-docs://").replace("/", "#", 1)
         if not ID_RE.match(ident):
             return None
-        found = self.corpus.resolve(ident)
+        found = gen.resolve(ident)
         if isinstance(found, Document):
             body = found.markdown.strip()
             if not body.startswith("# "):  # the file's own H1 is the title; never print it twice
@@ -244,28 +285,64 @@ class SearchEngine:
             return DocSection(id=found.id, uri=found.uri, title=found.title, topic=found.id,
                               markdown=body, sources=found.sources)
         if isinstance(found, Section):
-            doc = self.corpus.docs[found.doc_id]
+            doc = gen.document(found.doc_id)
             return DocSection(id=found.id, uri=found.uri, title=f"{doc.title} > {found.path_text}",
                               topic=found.doc_id, markdown=found.markdown, sources=doc.sources)
         return None
 
     # --------------------------------------------------------------------------------------------------- list
     def list_docs(self, sections: bool = False) -> DocList:
-        with self._lock:
-            self.refresh_if_changed()
-            return DocList(docs=[
-                DocInfo(id=d.id, title=d.title, summary=_one_line(d.summary),
-                        sections=[SectionRef(id=s.id, title=s.path_text) for s in d.sections] if sections else None)
-                for d in self.corpus.docs.values()
-            ])
+        gen = self.current()
+        return DocList(docs=[
+            DocInfo(id=d["id"], title=d["title"], summary=_one_line(d["summary"]),
+                    sections=[SectionRef(id=sid, title=path) for sid, path in d["sections"]] if sections else None)
+            for d in gen.docs.values()
+        ])
 
     def ids(self) -> tuple[list[str], list[str]]:
         """(doc ids, section ids), for completions."""
-        return list(self.corpus.docs), list(self.corpus.sections)
+        gen = self.current()
+        return list(gen.docs), list(gen.section_ids)
 
     def doc_markdown(self, doc_id: str) -> str | None:
-        found = self._resolve(doc_id)
+        found = self._resolve(self.current(), doc_id)
         return found.markdown if found else None
+
+
+def _set_idf(parsed: q.ParsedQuery, reader) -> None:
+    """Each word's IDF over sections: the highest document frequency of any term its group queries."""
+    n = reader.doc_count()
+    for w in parsed.words:
+        df = 0
+        for text in filter(None, (w.text, w.correction)):
+            for fieldname, tok in q.word_terms(text):
+                if fieldname in IDF_FIELDS:
+                    df = max(df, reader.doc_frequency(fieldname, tok))
+        w.idf = q.idf(df, n)
+
+
+def _hit(fields: dict, score: float, relevance: float, words: list[str]) -> SearchHit:
+    sid = fields["id"]
+    doc_id, _, slug = sid.partition("#")
+    return SearchHit(id=sid, uri=f"do-docs://{doc_id}/{slug}", title=fields["title"], section=fields["path"],
+                     topic=fields["topic"], score=round(score, 3), relevance=round(relevance, 3),
+                     snippet=make_snippet(fields["body"], words))
+
+
+def _attach_text(result: SearchResult, texts: list[str], budget: int) -> None:
+    """Full section text for the top hits, best first, until the character budget is spent."""
+    for hit, markdown in zip(result.results, texts):
+        if budget < MIN_CHARS:  # a scrap of a section helps nobody; the snippet and id remain
+            break
+        hit.text = markdown if len(markdown) <= budget else _cut(markdown, budget)
+        budget -= len(hit.text)
+
+
+def _suggestion(parsed: q.ParsedQuery) -> str | None:
+    """The query with unknown words replaced by their closest corpus words ("did you mean")."""
+    if parsed.corrections:
+        return " ".join(w.correction or w.text for w in parsed.words)
+    return None
 
 
 def _max_chars(value) -> int | None:

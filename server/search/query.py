@@ -132,18 +132,13 @@ def build(parsed: ParsedQuery):
     return Or(clauses) if clauses else None
 
 
-def word_keys(word: str) -> set[str]:
-    """The index tokens a user word can meet: its stemmed form, its identifier parts, its code tokens."""
-    keys = set(_tokens(_PROSE, word))
-    keys.add(word.lower())
-    parts = identifier_parts(word)
-    if len(parts) > 1:
-        keys.update(p for p in parts if "." in p)
-    return keys
+def word_terms(text: str) -> set[tuple[str, str]]:
+    """The (field, token) index terms one word's OR group queries."""
+    return {(t.fieldname, t.text) for t in _group(text, 1.0)}
 
 
-def code_keys(word: str) -> set[str]:
-    return set(_tokens(_CODE, word))
+def word_tokens(text: str) -> set[str]:
+    return {tok for _, tok in word_terms(text)}
 
 
 @dataclass
@@ -152,8 +147,8 @@ class CoverageKeys:
 
     weights: list[float]  # context weight x IDF: the word's share of the question's information (relevance)
     rank_weights: list[float]  # context weight x sqrt(IDF): flatter, for the ranking bonus
-    own: list[set[str]]
-    expanded: list[set[str]]
+    own: list[set[str]]  # index tokens of the word (and of its correction)
+    expanded: list[set[str]]  # index tokens of its expansions only
 
     @property
     def total(self) -> float:
@@ -164,13 +159,12 @@ def coverage_keys(parsed: ParsedQuery) -> CoverageKeys:
     """Computed once per query; ``QueryWord.idf`` must be set."""
     weights, rank_weights, own, expanded = [], [], [], []
     for w in parsed.words:
-        k = word_keys(w.text)
+        k = word_tokens(w.text)
         if w.correction:
-            k |= word_keys(w.correction)
-        e: set[str] = set()
+            k |= word_tokens(w.correction)
+        e: set = set()
         for extra in w.expansions:
-            for tok in re.findall(r"[\w.$-]+", extra):
-                e |= word_keys(tok)
+            e |= word_tokens(extra)
         weights.append(w.weight * w.idf)
         rank_weights.append(w.weight * math.sqrt(w.idf))
         own.append(k)
@@ -178,8 +172,8 @@ def coverage_keys(parsed: ParsedQuery) -> CoverageKeys:
     return CoverageKeys(weights, rank_weights, own, expanded)
 
 
-def coverage(keys: CoverageKeys, section_tokens: set[str] | frozenset[str], *, for_rank: bool = False) -> float:
-    """IDF-weighted fraction of the question found in a section's tokens (0..1). The ranking bonus uses sqrt(IDF):
+def coverage(keys: CoverageKeys, matched: set[str], *, for_rank: bool = False) -> float:
+    """IDF-weighted fraction of the question found in a section's token set (0..1). The ranking bonus uses sqrt(IDF):
     with full IDF one rare side word (a typo, a product name) outweighs the words that carry the question."""
     weights = keys.rank_weights if for_rank else keys.weights
     total = sum(weights)
@@ -187,9 +181,9 @@ def coverage(keys: CoverageKeys, section_tokens: set[str] | frozenset[str], *, f
         return 0.0
     got = 0.0
     for weight, own, expanded in zip(weights, keys.own, keys.expanded):
-        if own & section_tokens:
+        if not own.isdisjoint(matched):
             got += weight
-        elif expanded & section_tokens:
+        elif not expanded.isdisjoint(matched):
             got += weight * EXPANSION_COVERAGE
     return got / total
 
@@ -217,7 +211,7 @@ def idf(df: int, n: int) -> float:
 
 
 def section_tokens(fields: dict) -> set[str]:
-    """Every token a section was indexed under, for the coverage rerank."""
+    """Every token a section was indexed under (prose fields stemmed, code split): stored at build time."""
     toks: set[str] = set()
     for name in ("heading", "body", "doc_terms"):
         toks.update(_tokens(_PROSE, fields[name]))

@@ -23,8 +23,18 @@ class Speller:
                 low = word.lower()
                 counts[low] += 1
                 spelling.setdefault(low, Counter())[word] += 1
+        self._set(counts, {low: forms.most_common(1)[0][0] for low, forms in spelling.items()})
+
+    @classmethod
+    def from_vocabulary(cls, counts: dict[str, int], display: dict[str, str]) -> "Speller":
+        """A speller from the vocabulary stored with the index (no corpus text needed)."""
+        speller = cls.__new__(cls)
+        speller._set(Counter(counts), display)
+        return speller
+
+    def _set(self, counts: Counter, display: dict[str, str]) -> None:
         self.counts = counts
-        self.display = {low: forms.most_common(1)[0][0] for low, forms in spelling.items()}
+        self.display = display
         # Buckets by length: a correction is at most two characters longer or shorter, so only those are scanned.
         self._by_length: dict[int, list[str]] = {}
         for w in counts:

@@ -25,13 +25,15 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from server.errors import IndexError_
-from server.search.corpus import Corpus
+from server.search.corpus import Corpus, CorpusFiles
 from server.search.schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger("do_expert.index")
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = "manifest.json"
+DOCS_FILE = "docs.json"  # the doc catalogue: list_docs, ids, aliases (indexer.doc_catalogue)
+VOCAB_FILE = "vocab.json"  # the speller's vocabulary (indexer.speller_vocabulary)
 KEEP_GENERATIONS = 3
 
 
@@ -67,11 +69,11 @@ def index_root() -> Path:
     return cache / "do-expert" / "index"
 
 
-def generation_key(corpus: Corpus) -> str:
+def generation_key(corpus: CorpusFiles) -> str:
     return f"v{SCHEMA_VERSION}-{corpus.fingerprint[:16]}"
 
 
-def generation_dir(corpus: Corpus, root: Path) -> Path:
+def generation_dir(corpus: CorpusFiles, root: Path) -> Path:
     return root / f"gen-{generation_key(corpus)}"
 
 
@@ -103,6 +105,18 @@ def status(corpus: Corpus, root: Path | None = None) -> IndexStatus:
                        manifest.get("built_at") if manifest else None)
 
 
+def read_sidecar(gen: Path, name: str) -> dict:
+    """One of the JSON files a build stores beside the index (docs.json, vocab.json)."""
+    try:
+        data = json.loads((gen / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexError_(f"the search index at {gen} lacks a readable {name}: {exc}",
+                          hint="run 'do-expert index build' to rebuild it") from exc
+    if not isinstance(data, dict):
+        raise IndexError_(f"{gen / name} is not a JSON object", hint="run 'do-expert index build' to rebuild it")
+    return data
+
+
 def _read_manifest(gen: Path) -> dict | None:
     try:
         return json.loads((gen / MANIFEST).read_text())
@@ -110,12 +124,19 @@ def _read_manifest(gen: Path) -> dict | None:
         return None
 
 
-def open_index(corpus: Corpus, root: Path | None = None, *, force: bool = False):
-    """Open the index for this corpus, building it first when it is missing or stale (or when forced)."""
+def ensure_generation(files: CorpusFiles, root: Path | None = None, *, force: bool = False) -> Path:
+    """The complete generation folder for these reference files, built first when missing (or when forced). Only
+    a build parses the Markdown; finding an existing generation reads and hashes the files, nothing more."""
     root = root or index_root()
-    gen = generation_dir(corpus, root)
+    gen = generation_dir(files, root)
     if force or _read_manifest(gen) is None:
+        corpus = files if isinstance(files, Corpus) else Corpus(files.root)
         build(corpus, root, replace=force)
+    return gen
+
+
+def open_generation(gen: Path):
+    """Open one built generation read-only (the one place an index is opened)."""
     try:
         return whoosh_index.open_dir(str(gen))
     except Exception as exc:  # whoosh raises several unrelated types for a damaged folder
@@ -123,9 +144,14 @@ def open_index(corpus: Corpus, root: Path | None = None, *, force: bool = False)
                           hint="run 'do-expert index build' to rebuild it") from exc
 
 
+def open_index(corpus: CorpusFiles, root: Path | None = None, *, force: bool = False):
+    """Open the index for this corpus, building it first when it is missing or stale (or when forced)."""
+    return open_generation(ensure_generation(corpus, root, force=force))
+
+
 def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     """Build the generation for ``corpus`` under ``root``; a no-op when another process already built it."""
-    from server.search.indexer import write_sections  # late import: indexer pulls in the analyzers
+    from server.search.indexer import doc_catalogue, speller_vocabulary, write_sections  # late: analyzers
 
     gen = generation_dir(corpus, root)
     try:
@@ -137,7 +163,10 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     started = time.perf_counter()
     try:
         ix = whoosh_index.create_in(str(tmp), build_schema())
-        write_sections(ix, corpus)
+        write_sections(ix, corpus, tmp)
+        (tmp / DOCS_FILE).write_text(json.dumps(doc_catalogue(corpus), separators=(",", ":")), encoding="utf-8")
+        (tmp / VOCAB_FILE).write_text(json.dumps(speller_vocabulary(corpus), separators=(",", ":")),
+                                      encoding="utf-8")
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "fingerprint": corpus.fingerprint,
