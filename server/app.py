@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 import threading
+import time
 from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 from mcp.server.mcpserver import MCPServer
@@ -63,6 +64,10 @@ class DoExpertServer(MCPServer):
         return await super().read_resource(uri, context)
 
     async def list_tools(self):
+        start_warm_up()  # the client is past initialize: open the index now, while it reads the tool list
+        return await self._list_tools_compact()
+
+    async def _list_tools_compact(self):
         """Tools without pydantic's generated schema titles ("Id", "Query"...): they repeat the property names and
         made a third of tools/list, which every client loads into the model's context. Budget: 15 KB in all."""
         tools = await super().list_tools()
@@ -94,6 +99,7 @@ def _drop_titles(schema, output: bool = False):
 mcp = DoExpertServer(name="do-expert", title="Durable Objects expert", version=__version__, instructions=INSTRUCTIONS)
 
 
+WARM_UP_FALLBACK_SECONDS = 1.0
 _engine: "SearchEngine | None" = None
 _engine_lock = threading.Lock()
 
@@ -447,14 +453,24 @@ async def complete(ref, argument, context) -> Completion | None:
 
 
 # -------------------------------------------------------------------------------------------------------- transports
-def start_warm_up() -> None:
-    threading.Thread(target=_warm_up, name="do-expert-warm-up", daemon=True).start()
+_warm_up_started = threading.Event()
 
 
-def _warm_up() -> None:
+def start_warm_up(delay: float = 0.0) -> None:
+    """Open the search index in a background thread (once). Started when the client lists the tools, so the open
+    does not compete for the interpreter with answering initialize and tools/list; ``run`` also starts it after a
+    short delay for clients that never list tools."""
+    if _warm_up_started.is_set():
+        return
+    _warm_up_started.set()
+    threading.Thread(target=_warm_up, args=(delay,), name="do-expert-warm-up", daemon=True).start()
+
+
+def _warm_up(delay: float) -> None:
+    if delay:
+        time.sleep(delay)
     try:
         engine()
-        _register_doc_resources()
     except Exception:  # the first real call reports the error to the client; here it is only logged
         log.exception("opening the search index failed")
 
@@ -464,7 +480,9 @@ def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000, wor
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Open (or build) the index in the background: initialize and tools/list are answered at once, and the first
     # search waits only for whatever of the load is left.
-    start_warm_up()
+    timer = threading.Timer(WARM_UP_FALLBACK_SECONDS, start_warm_up)
+    timer.daemon = True
+    timer.start()
     if transport == "stdio":
         mcp.run("stdio")
         return

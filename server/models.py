@@ -24,7 +24,7 @@ class SearchHit(BaseModel):
 
 class SearchResult(BaseModel):
     query: str
-    total: int = Field(description="Matching sections in all.")
+    total: int = Field(description="Matching sections (a lower bound when there are many).")
     covered: bool = Field(default=True, description="False: the reference has no good answer.")
     note: str | None = None
     suggestion: str | None = Field(default=None, description="Respelled query to retry.")

@@ -194,8 +194,9 @@ class SearchEngine:
         ranked.sort(key=lambda t: (-t[0], t[1]))
         words = [*parsed.texts, *parsed.corrections.values()]
         results = [_hit(searcher.stored_fields(docnum), score, rel, words) for score, docnum, rel in ranked[:limit]]
+        # Exact when fewer than CANDIDATES match; otherwise a cheap lower bound (counting exactly re-runs the query).
         total = hits.scored_length() if hits.scored_length() < CANDIDATES else max(
-            hits.scored_length(), min(hits.estimated_length(), searcher.doc_count()))
+            hits.scored_length(), hits.estimated_min_length())
         covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD
         result = SearchResult(query=text, total=total, covered=covered, note=None if covered else self._note(gen),
                               suggestion=_suggestion(parsed), results=results)
