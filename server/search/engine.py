@@ -179,12 +179,12 @@ class SearchEngine:
         parsed = q.parse(text, gen.speller)
         searcher = gen.searcher()
         _set_idf(parsed, searcher.reader())
-        built = q.build(parsed)
-        if built is None:
+        if not parsed.words and not parsed.phrases:
             raise InvalidInputError("the query has no searchable words",
                                     hint="ask with API names or plain words, e.g. 'alarm retries backoff'")
+        built = q.build(parsed, searcher.reader())
         flt = Term("topic", topic_id) if topic_id else None
-        hits = searcher.search(built, limit=CANDIDATES, filter=flt)
+        hits = searcher.search(built, limit=CANDIDATES, filter=flt) if built is not None else []
         keys = q.coverage_keys(parsed)
         ranked = []
         for hit in hits:
@@ -195,7 +195,7 @@ class SearchEngine:
         words = [*parsed.texts, *parsed.corrections.values()]
         results = [_hit(searcher.stored_fields(docnum), score, rel, words) for score, docnum, rel in ranked[:limit]]
         # Exact when fewer than CANDIDATES match; otherwise a cheap lower bound (counting exactly re-runs the query).
-        total = hits.scored_length() if hits.scored_length() < CANDIDATES else max(
+        total = 0 if built is None else hits.scored_length() if hits.scored_length() < CANDIDATES else max(
             hits.scored_length(), hits.estimated_min_length())
         covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD
         result = SearchResult(query=text, total=total, covered=covered, note=None if covered else self._note(gen),

@@ -38,6 +38,7 @@ CORRECTION_WEIGHT = 0.8  # a spelling correction stands in for an unknown word
 CONTEXT_WEIGHT = 0.35  # words inside a context phrase ("in my Worker project")
 COVERAGE_BONUS = 1.0  # score *= 1 + COVERAGE_BONUS * (IDF-weighted fraction of the question the section covers)
 PHRASE_WEIGHT = 2.0
+COMMON_TERM_RATIO = 0.4  # terms in more sections than this share are left out of the BM25 query (see build)
 
 _RAW_WORD = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*|\d+(?:[.,]\d+)*")
 _QUOTED = re.compile(r'"([^"]{2,200})"')
@@ -117,15 +118,29 @@ def _group(text: str, weight: float) -> list:
     return terms
 
 
-def build(parsed: ParsedQuery):
-    """The Whoosh query; None when nothing searchable is left."""
-    clauses = []
+def build(parsed: ParsedQuery, reader=None):
+    """The Whoosh query; None when nothing searchable is left.
+
+    A term asked for twice (a word and a synonym's expansion both giving "alarm") becomes one clause with the
+    summed boost: the same score, with half the postings read. With a ``reader``, terms that match nothing are left
+    out, and so are terms found in more than ``COMMON_TERM_RATIO`` of the sections: their IDF is near zero, so they
+    barely move the ranking but cost the most postings (they still count in the coverage rerank)."""
+    boosts: dict[tuple[str, str], float] = {}
+
+    def add(text: str, weight: float) -> None:
+        for t in _group(text, weight):
+            boosts[(t.fieldname, t.text)] = boosts.get((t.fieldname, t.text), 0.0) + t.boost
+
     for w in parsed.words:
-        clauses.extend(_group(w.text, w.weight))
+        add(w.text, w.weight)
         if w.correction:
-            clauses.extend(_group(w.correction, CORRECTION_WEIGHT * w.weight))
+            add(w.correction, CORRECTION_WEIGHT * w.weight)
         for extra in w.expansions:
-            clauses.extend(_group(extra, EXPANSION_WEIGHT * w.weight))
+            add(extra, EXPANSION_WEIGHT * w.weight)
+    if reader is not None:
+        cap = COMMON_TERM_RATIO * reader.doc_count()
+        boosts = {k: b for k, b in boosts.items() if 0 < reader.doc_frequency(*k) <= cap}
+    clauses = [Term(field, tok, boost=b) for (field, tok), b in boosts.items()]
     for phrase in parsed.phrases:
         toks = _tokens(_PROSE, phrase)
         clauses.append(Phrase("body", toks, boost=PHRASE_WEIGHT))
