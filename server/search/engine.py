@@ -22,13 +22,12 @@ from array import array
 from functools import cached_property
 from pathlib import Path
 
-from whoosh.query import Term
-
 from server.errors import IndexError_, InvalidInputError
 from server.models import DocInfo, DocList, DocSection, MissingId, ReadResult, SearchHit, SearchResult, SectionRef
 from server.search import query as q
 from server.search.corpus import Corpus, CorpusFiles, Document, Section, parse_document, reference_files
 from server.search.indexer import TOKENS_FILE, TOKENS_INDEX
+from server.search.scorer import TermScores, rank
 from server.search.scoring import SharedIdfBM25F
 from server.search.spelling import Speller
 from server.search.store import (DOCS_FILE, VOCAB_FILE, ensure_generation, index_root, open_generation, read_sidecar,
@@ -82,6 +81,12 @@ class Generation:
         self.docs: dict[str, dict] = {d["id"]: d for d in catalogue.get("docs", [])}
         self.aliases = {a: d["id"] for d in self.docs.values() for a in d.get("aliases", [])}
         self.section_ids = [sid for d in self.docs.values() for sid, _ in d["sections"]]
+        # Document numbers follow the catalogue's order (one segment, written in that order): the topic of each.
+        self.topic_of = [d["id"] for d in self.docs.values() for _ in d["sections"]]
+        if len(self.topic_of) != self.ix.doc_count_all():
+            raise IndexError_(f"the search index at {gen} does not match its docs.json",
+                              hint="run 'do-expert index build' to rebuild it")
+        self.term_scores = TermScores()
         self._local = threading.local()
         self._parsed: dict[str, Document] = {}
         self._tokens = TokenSets(gen)
@@ -182,21 +187,22 @@ class SearchEngine:
         if not parsed.words and not parsed.phrases:
             raise InvalidInputError("the query has no searchable words",
                                     hint="ask with API names or plain words, e.g. 'alarm retries backoff'")
-        built = q.build(parsed, searcher.reader())
-        flt = Term("topic", topic_id) if topic_id else None
-        hits = searcher.search(built, limit=CANDIDATES, filter=flt) if built is not None else []
+        extra = {}
+        for phrase in q.phrase_queries(parsed):  # quoted phrases: rare, scored by Whoosh itself
+            for hit in searcher.search(phrase, limit=None):
+                extra[hit.docnum] = extra.get(hit.docnum, 0.0) + hit.score
+        keep = (lambda d, t=topic_id, of=gen.topic_of: of[d] == t) if topic_id else None
+        candidates, total = rank(searcher, gen.term_scores, q.clauses(parsed, searcher.reader()), extra, keep,
+                                 CANDIDATES)
         keys = q.coverage_keys(parsed)
         ranked = []
-        for hit in hits:
-            matched = gen.tokens(hit.docnum)
+        for docnum, score in candidates:
+            matched = gen.tokens(docnum)
             bonus = 1 + q.COVERAGE_BONUS * q.coverage(keys, matched, for_rank=True)
-            ranked.append((hit.score * bonus, hit.docnum, q.relevance(q.coverage(keys, matched), hit.score, keys)))
+            ranked.append((score * bonus, docnum, q.relevance(q.coverage(keys, matched), score, keys)))
         ranked.sort(key=lambda t: (-t[0], t[1]))
         words = [*parsed.texts, *parsed.corrections.values()]
         results = [_hit(searcher.stored_fields(docnum), score, rel, words) for score, docnum, rel in ranked[:limit]]
-        # Exact when fewer than CANDIDATES match; otherwise a cheap lower bound (counting exactly re-runs the query).
-        total = 0 if built is None else hits.scored_length() if hits.scored_length() < CANDIDATES else max(
-            hits.scored_length(), hits.estimated_min_length())
         covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD
         result = SearchResult(query=text, total=total, covered=covered, note=None if covered else self._note(gen),
                               suggestion=_suggestion(parsed), results=results)

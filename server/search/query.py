@@ -119,7 +119,18 @@ def _group(text: str, weight: float) -> list:
 
 
 def build(parsed: ParsedQuery, reader=None):
-    """The Whoosh query; None when nothing searchable is left.
+    """The Whoosh query; None when nothing searchable is left (see ``clauses``)."""
+    terms = [Term(field, tok, boost=b) for field, tok, b in clauses(parsed, reader)]
+    terms += [Phrase("body", _tokens(_PROSE, p), boost=PHRASE_WEIGHT) for p in parsed.phrases]
+    return Or(terms) if terms else None
+
+
+def phrase_queries(parsed: ParsedQuery) -> list:
+    return [Phrase("body", _tokens(_PROSE, p), boost=PHRASE_WEIGHT) for p in parsed.phrases]
+
+
+def clauses(parsed: ParsedQuery, reader=None) -> list[tuple[str, str, float]]:
+    """The weighted (field, token, boost) terms of the query.
 
     A term asked for twice (a word and a synonym's expansion both giving "alarm") becomes one clause with the
     summed boost: the same score, with half the postings read. With a ``reader``, terms that match nothing are left
@@ -140,11 +151,7 @@ def build(parsed: ParsedQuery, reader=None):
     if reader is not None:
         cap = COMMON_TERM_RATIO * reader.doc_count()
         boosts = {k: b for k, b in boosts.items() if 0 < reader.doc_frequency(*k) <= cap}
-    clauses = [Term(field, tok, boost=b) for (field, tok), b in boosts.items()]
-    for phrase in parsed.phrases:
-        toks = _tokens(_PROSE, phrase)
-        clauses.append(Phrase("body", toks, boost=PHRASE_WEIGHT))
-    return Or(clauses) if clauses else None
+    return [(field, tok, b) for (field, tok), b in boosts.items()]
 
 
 def word_terms(text: str) -> set[tuple[str, str]]:
