@@ -70,6 +70,10 @@ def identifier_parts(ident: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Porter2 in pure Python is the single biggest cost of a build; identifier parts repeat endlessly.
+_cached_stem = lru_cache(maxsize=200_000)(stem)
+
+
 class CodeTokenizer(Composable):
     """Whoosh tokenizer for identifiers; see the module docstring for what it emits."""
 
@@ -83,7 +87,7 @@ class CodeTokenizer(Composable):
         for match in IDENT_RE.finditer(value):
             for part in identifier_parts(match.group(0)):
                 # Stem undotted parts so "keys" meets foreign_key_list's "key"; dotted paths stay exact.
-                token.text = part if "." in part else stem(part)
+                token.text = part if "." in part else _cached_stem(part)
                 token.boost = 1.0
                 token.stopped = False
                 if keeporiginal:

@@ -236,6 +236,16 @@ class CorpusFiles:
         self.files = reference_files(root)
 
     @cached_property
+    def stamp(self) -> str:
+        """A digest of the files' names, sizes and modification times: cheap, and it changes whenever a file is
+        edited, so a server can find the generation built from these files without reading them."""
+        digest = hashlib.sha256()
+        for p in self.files:
+            st = p.stat()
+            digest.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        return digest.hexdigest()[:32]
+
+    @cached_property
     def hashes(self) -> dict[str, str]:
         """sha256 of every reference file by name, read once per corpus."""
         return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in self.files}

@@ -128,10 +128,25 @@ def ensure_generation(files: CorpusFiles, root: Path | None = None, *, force: bo
     """The complete generation folder for these reference files, built first when missing (or when forced). Only
     a build parses the Markdown; finding an existing generation reads and hashes the files, nothing more."""
     root = root or index_root()
+    stamp_file = root / "stamps" / files.stamp
+    if not force:
+        try:  # these exact files (names, sizes, mtimes) were seen before: skip reading and hashing them
+            known = root / stamp_file.read_text().strip()
+            if known.name.startswith(f"gen-v{SCHEMA_VERSION}-") and _read_manifest(known) is not None:
+                return known
+        except OSError:
+            pass
     gen = generation_dir(files, root)
     if force or _read_manifest(gen) is None:
         corpus = files if isinstance(files, Corpus) else Corpus(files.root)
         build(corpus, root, replace=force)
+    try:
+        stamp_file.parent.mkdir(exist_ok=True)
+        tmp = stamp_file.with_name(f".{stamp_file.name}-{os.getpid()}")
+        tmp.write_text(gen.name)
+        os.replace(tmp, stamp_file)
+    except OSError:
+        pass  # a read-only index folder: the next start hashes the files again, nothing worse
     return gen
 
 
@@ -203,10 +218,15 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
 
 
 def _prune(root: Path, keep: str) -> None:
-    """Remove old generations (best effort). A reader that still has one open keeps its open files on POSIX."""
+    """Remove old generations (best effort). A reader that still has one open keeps its open files on POSIX. Stamp
+    files pointing at removed generations are ignored by readers (they check the manifest) and pruned here."""
     gens = sorted((p for p in root.glob("gen-*") if p.name != keep), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in gens[KEEP_GENERATIONS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
+    stamps = root / "stamps"
+    if stamps.is_dir() and len(list(stamps.iterdir())) > 64:
+        for old_stamp in sorted(stamps.iterdir(), key=lambda p: p.stat().st_mtime)[:-32]:
+            old_stamp.unlink(missing_ok=True)
     for stale_tmp in root.glob(".build-*"):
         try:
             if time.time() - stale_tmp.stat().st_mtime > 3600:  # an abandoned build of a crashed process
