@@ -45,7 +45,8 @@ FILLER_WORDS = frozenset(
      "many", "more", "too", "very", "several", "whole", "each", "again", "ever", "never", "always", "kind", "bad",
      "wrong", "correctly", "happen", "happens", "happened", "mean", "means", "meaning", "example", "examples", "show",
      "give", "yesterday", "today", "tomorrow", "straight", "directly", "gets", "got", "same", "something",
-     "anything", "nothing", "everything", "somewhere", "anyway", "etc"}
+     "anything", "nothing", "everything", "somewhere", "anyway", "etc", "app", "apps", "application", "wondering",
+     "figure", "quick", "question", "hey"}
 )
 
 IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")

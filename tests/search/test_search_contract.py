@@ -153,3 +153,14 @@ def test_coverage_signal_on_and_off_topic():
     assert not off.covered and off.note and "Durable Objects" in off.note
     assert all(0 <= h.relevance <= 1 for h in [*on.results, *off.results])
     assert on.results[0].relevance > max(h.relevance for h in off.results)
+
+
+def test_importing_the_server_loads_no_index_code():
+    """initialize and tools/list never wait for the index: nothing heavy is imported before a search needs it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, server.cli, server.app; "
+            "print(sorted(m for m in ('whoosh', 'yaml', 'server.review', 'server.search.engine') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
