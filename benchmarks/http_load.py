@@ -74,6 +74,7 @@ def stop(proc: subprocess.Popen) -> None:
 async def load(port: int, tool: str, questions: list[str], clients: int, requests: int) -> dict:
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     url = f"http://127.0.0.1:{port}/mcp"
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
@@ -84,13 +85,19 @@ async def load(port: int, tool: str, questions: list[str], clients: int, request
             body = {"jsonrpc": "2.0", "id": i, "method": "tools/call",
                     "params": {"name": tool, "arguments": {"query": q}}}
             t0 = time.perf_counter()
+            kind = None
             try:
                 r = await http.post(url, json=body, headers=HEADERS)
-                ok = r.status_code == 200 and not r.json().get("result", {}).get("isError", True)
-            except (httpx.HTTPError, ValueError):
-                ok = False
+                if r.status_code != 200:
+                    kind = f"HTTP {r.status_code}"
+                elif r.json().get("result", {}).get("isError", True):
+                    kind = "tool error: " + str(r.json())[:120]
+            except (httpx.HTTPError, ValueError) as exc:
+                kind = type(exc).__name__
             latencies.append(time.perf_counter() - t0)
-            errors += not ok
+            if kind:
+                errors += 1
+                kinds[kind] = kinds.get(kind, 0) + 1
 
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         t0 = time.perf_counter()
@@ -98,7 +105,8 @@ async def load(port: int, tool: str, questions: list[str], clients: int, request
         wall = time.perf_counter() - t0
     latencies.sort()
     return {"rps": len(latencies) / wall, "p50": statistics.median(latencies),
-            "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)], "errors": errors, "n": len(latencies)}
+            "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)], "errors": errors, "n": len(latencies),
+            "kinds": kinds}
 
 
 def main() -> int:
@@ -136,6 +144,9 @@ def main() -> int:
     for label, _, r in rows:
         print(f"| {label} | {r['rps']:.0f} | {r['rps'] / base['rps']:.2f}x | {r['rps'] / bare['rps']:.2f}x | "
               f"{r['p50'] * 1000:.0f} ms | {r['p99'] * 1000:.0f} ms | {r['errors']} of {r['n']} |")
+    for label, _, r in rows:
+        for kind, n in r["kinds"].items():
+            print(f"- {label}: {n} x {kind}")
     return 0
 
 
