@@ -33,8 +33,8 @@ from server.search.synonyms import expansions_by_position
 
 # Query-time field weights, tuned on benchmarks/questions.yaml (see benchmarks/README.md for the procedure).
 FIELD_WEIGHTS = {"heading": 2.0, "code": 1.6, "body": 1.0, "doc_terms": 0.6}
-EXPANSION_WEIGHT = 0.4  # synonym expansions help, but never outrank the user's own words
-EXPANSION_COVERAGE = 0.6  # a word whose only match in a section is one of its expansions counts this much
+EXPANSION_WEIGHT = 0.6  # synonym expansions help, but never outrank the user's own words
+EXPANSION_COVERAGE = 0.9  # a word whose only match in a section is one of its expansions counts this much
 CORRECTION_WEIGHT = 0.8  # a spelling correction stands in for an unknown word
 CONTEXT_WEIGHT = 0.35  # words inside a context phrase ("in my Worker project")
 COVERAGE_BONUS = 1.0  # score *= 1 + COVERAGE_BONUS * (IDF-weighted fraction of the question the section covers)
