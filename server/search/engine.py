@@ -25,7 +25,7 @@ from pathlib import Path
 from server.errors import IndexError_, InvalidInputError
 from server.models import DocInfo, DocList, DocSection, MissingId, ReadResult, SearchHit, SearchResult, SectionRef
 from server.search import query as q
-from server.search.corpus import Corpus, CorpusFiles, Document, Section, parse_document, reference_files
+from server.search.corpus import Corpus, CorpusFiles, Document, Section, parse_document
 from server.search.indexer import TOKENS_FILE, TOKENS_INDEX
 from server.search.scorer import TermScores, rank
 from server.search.scoring import SharedIdfBM25F
@@ -77,16 +77,39 @@ class Generation:
         self.files = files
         self.path = gen
         self.ix = open_generation(gen)
-        catalogue = read_sidecar(gen, DOCS_FILE)
-        self.docs: dict[str, dict] = {d["id"]: d for d in catalogue.get("docs", [])}
-        self.aliases = {a: d["id"] for d in self.docs.values() for a in d.get("aliases", [])}
-        self.section_ids = [sid for d in self.docs.values() for sid, _ in d["sections"]]
-        # Document numbers follow the catalogue's order (one segment, written in that order): the topic of each.
-        self.topic_of = [d["id"] for d in self.docs.values() for _ in d["sections"]]
-        if len(self.topic_of) != self.ix.doc_count_all():
-            raise IndexError_(f"the search index at {gen} does not match its docs.json",
-                              hint="run 'do-expert index build' to rebuild it")
+        self._local = threading.local()
+        self._parsed: dict[str, Document] = {}
+        self._tokens = TokenSets(gen)
         self.term_scores = TermScores()
+
+    @cached_property
+    def _catalogue(self) -> tuple[dict[str, dict], dict[str, str], list[str], list[str]]:
+        """docs.json, read on first need (a search without a topic filter needs none of it)."""
+        docs = {d["id"]: d for d in read_sidecar(self.path, DOCS_FILE).get("docs", [])}
+        aliases = {a: d["id"] for d in docs.values() for a in d.get("aliases", [])}
+        section_ids = [sid for d in docs.values() for sid, _ in d["sections"]]
+        # Document numbers follow the catalogue's order (one segment, written in that order): the topic of each.
+        topic_of = [d["id"] for d in docs.values() for _ in d["sections"]]
+        if len(topic_of) != self.ix.doc_count_all():
+            raise IndexError_(f"the search index at {self.path} does not match its docs.json",
+                              hint="run 'do-expert index build' to rebuild it")
+        return docs, aliases, section_ids, topic_of
+
+    @property
+    def docs(self) -> dict[str, dict]:
+        return self._catalogue[0]
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        return self._catalogue[1]
+
+    @property
+    def section_ids(self) -> list[str]:
+        return self._catalogue[2]
+
+    @property
+    def topic_of(self) -> list[str]:
+        return self._catalogue[3]
         self._local = threading.local()
         self._parsed: dict[str, Document] = {}
         self._tokens = TokenSets(gen)
@@ -132,15 +155,10 @@ class SearchEngine:
         self._gen = self._open()
 
     # ---------------------------------------------------------------------------------------------- lifecycle
-    def _file_stamp(self) -> tuple:
-        stats = [(p.name, p.stat()) for p in reference_files(self.references)]
-        return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
-
     def _open(self) -> Generation:
-        stamp = self._file_stamp()
-        files = CorpusFiles(self.references)
+        files = CorpusFiles(self.references)  # one listing and one stat per file: the stamp serves both uses
         gen = Generation(files, ensure_generation(files, self.index_dir))
-        self._stamp, self._checked_at = stamp, time.monotonic()
+        self._stamp, self._checked_at = files.stamp, time.monotonic()
         return gen
 
     def refresh_if_changed(self) -> bool:
@@ -152,7 +170,7 @@ class SearchEngine:
             if now - self._checked_at < RECHECK_SECONDS:
                 return False
             self._checked_at = now
-            if self._file_stamp() == self._stamp:
+            if CorpusFiles(self.references).stamp == self._stamp:
                 return False
             log.info("reference files changed; loading (and if needed building) the index for them")
             self._gen = self._open()
