@@ -18,7 +18,7 @@ from array import array
 from collections import OrderedDict
 from operator import itemgetter
 
-MAX_CACHED_POSTINGS = 2_000_000  # about 24 MB of arrays; a term with more postings than this is never cached
+MAX_CACHED_POSTINGS = 1_000_000  # about 12 MB of arrays; a term with more postings than this is never cached
 
 
 class TermScores:
