@@ -289,7 +289,7 @@ class SearchEngine:
                 sharing = sorted((s for s in slugs if words & set(s.split("-"))),
                                  key=lambda s: (-len(words & set(s.split("-"))), len(s)))
                 near = difflib.get_close_matches(slug, slugs, n=3, cutoff=0.5)
-                close = [f"{doc_id}#{m}" for m in dict.fromkeys([*near, *sharing])] + close
+                close = [f"{doc_id}#{m}" for m in dict.fromkeys([*sharing, *near])] + close
             close += [sid for sid in gen.section_ids if sid.endswith(f"#{slug}")]
         return list(dict.fromkeys(close))[:3]
 
