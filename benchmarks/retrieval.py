@@ -44,6 +44,19 @@ def load_questions(path: Path) -> list[dict]:
     return [d for d in data if isinstance(d, dict) and d.get("q") and d.get("must_contain")]
 
 
+# The tuning set's questions wrapped the way agents pad them: how the query weighting was tuned for full sentences
+# without looking at the held-out sentence set (--context-wrapped).
+WRAP_PREFIXES = ["I'm building an app on Cloudflare and I was wondering: ", "Quick question: ",
+                 "Can you help me figure out ", ""]
+WRAP_CONTEXTS = ["in my Worker project", "in a SQLite-backed Durable Object", "on Cloudflare Workers",
+                 "for my TypeScript app", "inside a Durable Object class"]
+
+
+def context_wrapped(questions: list[dict]) -> list[dict]:
+    return [dict(d, q=f"{WRAP_PREFIXES[i % len(WRAP_PREFIXES)]}{d['q']} {WRAP_CONTEXTS[i % len(WRAP_CONTEXTS)]}")
+            for i, d in enumerate(questions)]
+
+
 def load_offtopic(path: Path) -> list[str]:
     return [d["q"] for d in yaml.safe_load(path.read_text()) if isinstance(d, dict) and d.get("q")]
 
@@ -154,6 +167,8 @@ def main() -> int:
                                          ROOT / "benchmarks" / "questions_holdout.yaml",
                                          ROOT / "benchmarks" / "questions_sentences.yaml") if p.exists()])
     ap.add_argument("--offtopic", type=Path, default=ROOT / "benchmarks" / "questions_offtopic.yaml")
+    ap.add_argument("--context-wrapped", action="store_true",
+                    help="also score each set with its questions wrapped in agent filler and context phrases")
     ap.add_argument("--no-mcp", action="store_true", help="skip the MCP stdio latency run")
     ap.add_argument("--misses", action="store_true", help="list do-expert's questions not answered in the top 3")
     args = ap.parse_args()
@@ -171,10 +186,13 @@ def main() -> int:
     print("| question set | engine | hit@1 | hit@3 | MRR@10 | p50 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|")
     ours_rows = []
-    for path in args.questions:
-        questions = load_questions(path)
-        all_questions += questions
-        label = f"{path.stem} ({len(questions)})"
+    sets = [(path.stem, load_questions(path)) for path in args.questions]
+    if args.context_wrapped:
+        sets += [(f"{name}, context-wrapped", context_wrapped(qs)) for name, qs in sets]
+    for name, questions in sets:
+        if "context-wrapped" not in name:
+            all_questions += questions
+        label = f"{name} ({len(questions)})"
         rows = [evaluate("do-expert", ours, questions, texts), evaluate("grep (term count)", grep.rank, questions, texts),
                 evaluate("sqlite fts5 bm25", fts5.rank, questions, texts)]
         ours_rows.append((label, rows[0]))

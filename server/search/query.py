@@ -31,7 +31,8 @@ from server.search.analysis import (DOMAIN_STOP_WORDS, FILLER_WORDS, IDENT_RE, c
                                    prose_analyzer, stem_word)
 from server.search.synonyms import expansions_by_position
 
-# Query-time field weights, tuned on benchmarks/questions.yaml (see benchmarks/README.md for the procedure).
+# Query-time weights, tuned on benchmarks/questions.yaml and its context-wrapped variant only, never on the held-out
+# sets: `python benchmarks/retrieval.py --questions benchmarks/questions.yaml --context-wrapped`.
 FIELD_WEIGHTS = {"heading": 2.0, "code": 1.6, "body": 1.0, "doc_terms": 0.6}
 EXPANSION_WEIGHT = 0.6  # synonym expansions help, but never outrank the user's own words
 EXPANSION_COVERAGE = 0.9  # a word whose only match in a section is one of its expansions counts this much
