@@ -45,6 +45,7 @@ BUNDLED = "bundled"
 MIN_CHARS, MAX_CHARS = 200, 200_000
 DEFAULT_TEXT_CHARS = 6000  # include_text without max_chars: about two full sections
 SUMMARY_CHARS = 160
+NOTE_TOPICS = 12  # doc titles named in the not-covered note
 CANDIDATES = 60  # how many BM25F candidates the coverage rerank looks at
 IDF_FIELDS = ("body", "heading", "code")  # doc_terms is shared by a whole doc: not a sign of a section's rarity
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(#[a-z0-9_][a-z0-9_-]*)?$")
@@ -231,10 +232,12 @@ class SearchEngine:
 
     @staticmethod
     def _note(gen: Generation) -> str:
-        topics = ", ".join(d["title"] for d in gen.docs.values())
+        titles = list(dict.fromkeys(d["title"].split(" (")[0] for d in gen.docs.values()))
+        shown = ", ".join(titles[:NOTE_TOPICS]) + (f" and {len(titles) - NOTE_TOPICS} more (list_docs)"
+                                                    if len(titles) > NOTE_TOPICS else "")
         return ("No section answers this well: the reference covers SQLite-backed Cloudflare Durable Objects only "
-                f"({topics}). Results below are weak matches; for other products or general programming, "
-                "use other sources.")
+                f"({shown}). The results are weak matches; for other products or general programming, use other "
+                "sources.")
 
     @staticmethod
     def _topic(gen: Generation, topic: str | None) -> str | None:
