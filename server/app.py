@@ -23,7 +23,9 @@ from mcp.types import (CallToolResult, Completion, PromptReference, ResourceLink
 from pydantic import Field, ValidationError
 
 from server import __version__
+from server.arguments import compact_schema, describe
 from server.errors import DoExpertError
+from server.completions import complete_ids
 from server.models import DocList, ReadResult, SearchResult
 from server.models import ScaffoldClassResult, ScaffoldProjectResult, TemplateList
 from server.models import ReviewFile, ReviewResult, RuleExplanation, RuleList
@@ -50,8 +52,6 @@ class DoExpertServer(MCPServer):
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError) and not isinstance(exc, UnexpectedToolError):
-                from server.arguments import describe
-
                 raise ToolError(describe(name, exc.__cause__, self._tool_input_schema(name))) from exc.__cause__
             raise
 
@@ -72,28 +72,10 @@ class DoExpertServer(MCPServer):
         made a third of tools/list, which every client loads into the model's context. Budget: 15 KB in all."""
         tools = await super().list_tools()
         for tool in tools:
-            tool.input_schema = _drop_titles(tool.input_schema)
+            tool.input_schema = compact_schema(tool.input_schema)
             if tool.output_schema is not None:
-                tool.output_schema = _drop_titles(tool.output_schema, output=True)
+                tool.output_schema = compact_schema(tool.output_schema, output=True)
         return tools
-
-
-def _drop_titles(schema, output: bool = False):
-    """Schema without generated titles. An output schema also loses defaults (a result always carries values) and
-    descriptions (the tool's description says what the result means; the models keep them for the docs)."""
-    if isinstance(schema, list):
-        return [_drop_titles(v, output) for v in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {}
-    for key, value in schema.items():
-        if (key == "title" and isinstance(value, str)) or (output and key in ("default", "description")):
-            continue
-        if key in ("properties", "$defs") and isinstance(value, dict):
-            out[key] = {name: _drop_titles(sub, output) for name, sub in value.items()}
-        else:
-            out[key] = _drop_titles(value, output)
-    return out
 
 
 mcp = DoExpertServer(name="do-expert", title="Durable Objects expert", version=__version__, instructions=INSTRUCTIONS)
@@ -403,27 +385,6 @@ def fix_rule_finding(rule: str, code: str = "") -> str:
 MAX_COMPLETIONS = 100
 
 
-def _complete_ids(kind: str, prefix: str, context_args: dict[str, str]) -> list[str]:
-    if kind == "doc":
-        pool = engine().ids()[0]
-    elif kind == "slug":
-        doc = context_args.get("doc_id", "")
-        pool = [sid.split("#", 1)[1] for sid in engine().ids()[1] if sid.startswith(f"{doc}#")] if doc else \
-            sorted({sid.split("#", 1)[1] for sid in engine().ids()[1]})
-    elif kind == "ref":
-        docs, sections = engine().ids()
-        pool = [*docs, *sections]
-    elif kind == "rule":
-        from server.review import list_rules as core_list_rules
-
-        pool = [r.id for r in core_list_rules().rules]
-    else:
-        from server.scaffold import list_templates as core_list_templates
-
-        pool = [t.id for t in core_list_templates().templates]
-    return [v for v in pool if v.startswith(prefix)]
-
-
 # (reference kind, argument name) -> what the argument holds
 _COMPLETABLE = {
     ("template", "doc_id"): "doc", ("template", "slug"): "slug",
@@ -446,7 +407,7 @@ async def complete(ref, argument, context) -> Completion | None:
         return None
     known = dict(context.arguments or {}) if context is not None and context.arguments else {}
     try:
-        values = _complete_ids(kind, argument.value or "", known)
+        values = complete_ids(kind, argument.value or "", known, engine)
     except DoExpertError:
         return None
     return Completion(values=values[:MAX_COMPLETIONS], total=len(values), has_more=len(values) > MAX_COMPLETIONS)

@@ -1,4 +1,5 @@
-"""Argument validation errors as do-expert tool errors.
+"""How tools present themselves to clients: argument validation errors as do-expert tool errors, and compact
+schemas for tools/list.
 
 The SDK reports a tool call whose arguments fail the input schema with pydantic's own text (a URL to pydantic's
 docs, the rejected value, no hint). An agent fixes its call faster from one line per field that names the field,
@@ -58,3 +59,21 @@ def describe(tool: str, error: ValidationError, input_schema: dict[str, Any] | N
             hints.append("allowed arguments: " + ", ".join(props) if props else "this tool takes no arguments")
     hint = "; ".join(dict.fromkeys(hints)) or "check the tool's input schema"
     return "\n".join(lines) + f"\nHint: {hint}\n(code: invalid_input)"
+
+
+def compact_schema(schema, output: bool = False):
+    """Schema without generated titles. An output schema also loses defaults (a result always carries values) and
+    descriptions (the tool's description says what the result means; the models keep them for the docs)."""
+    if isinstance(schema, list):
+        return [compact_schema(v, output) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if (key == "title" and isinstance(value, str)) or (output and key in ("default", "description")):
+            continue
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            out[key] = {name: compact_schema(sub, output) for name, sub in value.items()}
+        else:
+            out[key] = compact_schema(value, output)
+    return out
