@@ -44,6 +44,41 @@ def load_questions(path: Path) -> list[dict]:
     return [d for d in data if isinstance(d, dict) and d.get("q") and d.get("must_contain")]
 
 
+# The tuning set's questions wrapped the way agents pad them: how the query weighting was tuned for full sentences
+# without looking at the held-out sentence set (--context-wrapped).
+WRAP_PREFIXES = ["I'm building an app on Cloudflare and I was wondering: ", "Quick question: ",
+                 "Can you help me figure out ", ""]
+WRAP_CONTEXTS = ["in my Worker project", "in a SQLite-backed Durable Object", "on Cloudflare Workers",
+                 "for my TypeScript app", "inside a Durable Object class"]
+
+
+def context_wrapped(questions: list[dict]) -> list[dict]:
+    return [dict(d, q=f"{WRAP_PREFIXES[i % len(WRAP_PREFIXES)]}{d['q']} {WRAP_CONTEXTS[i % len(WRAP_CONTEXTS)]}")
+            for i, d in enumerate(questions)]
+
+
+def load_offtopic(path: Path) -> list[str]:
+    return [d["q"] for d in yaml.safe_load(path.read_text()) if isinstance(d, dict) and d.get("q")]
+
+
+def coverage_rates(engine: SearchEngine, on_topic: list[str], off_topic: list[str]) -> tuple[float, float, list]:
+    """(on-topic kept as covered, off-topic flagged as not covered, the misjudged questions)."""
+    wrong = []
+    kept = 0
+    for text in on_topic:
+        if engine.search(text, limit=5).covered:
+            kept += 1
+        else:
+            wrong.append(("on-topic judged not covered", text))
+    flagged = 0
+    for text in off_topic:
+        if not engine.search(text, limit=5).covered:
+            flagged += 1
+        else:
+            wrong.append(("off-topic judged covered", text))
+    return kept / max(len(on_topic), 1), flagged / max(len(off_topic), 1), wrong
+
+
 def section_texts(engine: SearchEngine) -> dict[str, str]:
     return {sid: f"{s.path_text}\n{s.markdown}".lower() for sid, s in engine.corpus.sections.items()}
 
@@ -129,7 +164,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--questions", type=Path, nargs="+",
                     default=[p for p in (ROOT / "benchmarks" / "questions.yaml",
-                                         ROOT / "benchmarks" / "questions_holdout.yaml") if p.exists()])
+                                         ROOT / "benchmarks" / "questions_holdout.yaml",
+                                         ROOT / "benchmarks" / "questions_sentences.yaml") if p.exists()])
+    ap.add_argument("--offtopic", type=Path, default=ROOT / "benchmarks" / "questions_offtopic.yaml")
+    ap.add_argument("--context-wrapped", action="store_true",
+                    help="also score each set with its questions wrapped in agent filler and context phrases")
     ap.add_argument("--no-mcp", action="store_true", help="skip the MCP stdio latency run")
     ap.add_argument("--misses", action="store_true", help="list do-expert's questions not answered in the top 3")
     args = ap.parse_args()
@@ -147,10 +186,13 @@ def main() -> int:
     print("| question set | engine | hit@1 | hit@3 | MRR@10 | p50 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|")
     ours_rows = []
-    for path in args.questions:
-        questions = load_questions(path)
-        all_questions += questions
-        label = f"{path.stem} ({len(questions)})"
+    sets = [(path.stem, load_questions(path)) for path in args.questions]
+    if args.context_wrapped:
+        sets += [(f"{name}, context-wrapped", context_wrapped(qs)) for name, qs in sets]
+    for name, questions in sets:
+        if "context-wrapped" not in name:
+            all_questions += questions
+        label = f"{name} ({len(questions)})"
         rows = [evaluate("do-expert", ours, questions, texts), evaluate("grep (term count)", grep.rank, questions, texts),
                 evaluate("sqlite fts5 bm25", fts5.rank, questions, texts)]
         ours_rows.append((label, rows[0]))
@@ -159,6 +201,13 @@ def main() -> int:
                   f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} |")
         print(f"| {label} | ratio hit@3 do-expert / grep, / fts5 | | {rows[0]['hit3'] / max(rows[1]['hit3'], 1e-9):.2f}x, "
               f"{rows[0]['hit3'] / max(rows[2]['hit3'], 1e-9):.2f}x | | | |")
+    if args.offtopic and args.offtopic.exists():
+        kept, flagged, wrong = coverage_rates(engine, [d["q"] for d in all_questions], load_offtopic(args.offtopic))
+        print(f"\ncoverage signal: on-topic kept {kept:.3f} ({len(all_questions)} questions), "
+              f"off-topic flagged {flagged:.3f} ({args.offtopic.name})")
+        if args.misses:
+            for kind, text in wrong:
+                print(f"- {kind}: {text!r}")
     if not args.no_mcp:
         p50, p99 = asyncio.run(mcp_latency(all_questions))
         print(f"| all ({len(all_questions)}) | do-expert over MCP stdio (search_docs, limit 5) | | | | {p50:.2f} | {p99:.2f} |")

@@ -12,23 +12,29 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from functools import lru_cache
-from typing import Annotated, Literal, TypeVar
+import threading
+import time
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import anyio
 from concurrent.futures.process import BrokenProcessPool
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
-from mcp.types import ToolAnnotations
-from pydantic import Field
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
+from mcp.types import (CallToolResult, Completion, PromptReference, ResourceLink, ResourceTemplateReference,
+                       TextContent, ToolAnnotations)
+from pydantic import Field, ValidationError
 
 from server import __version__, offload
+from server.arguments import compact_schema, describe
 from server.errors import DoExpertError
+from server.completions import complete_ids
 from server.models import DocList, ReadResult, SearchResult
 from server.models import ScaffoldClassResult, ScaffoldProjectResult, TemplateList
 from server.models import ReviewFile, ReviewResult, RuleExplanation, RuleList
-from server.search.engine import SearchEngine
+
+if TYPE_CHECKING:
+    from server.search.engine import SearchEngine
 
 log = logging.getLogger("do_expert")
 T = TypeVar("T")
@@ -41,12 +47,59 @@ alarms, WebSocket hibernation, limits, class lifecycle (exports / migrations), t
 Use search_docs with the developer's question in plain words, then read_docs with the ids it returns before writing
 DO code; list_docs shows every topic. Prefer these references over memory: several APIs changed in 2026."""
 
-mcp = MCPServer(name="do-expert", title="Durable Objects expert", version=__version__, instructions=INSTRUCTIONS)
+class DoExpertServer(MCPServer):
+    """MCPServer whose argument validation errors are do-expert tool errors (field, allowed range, hint)."""
+
+    async def call_tool(self, name, arguments, context=None):
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError) and not isinstance(exc, UnexpectedToolError):
+                raise ToolError(describe(name, exc.__cause__, self._tool_input_schema(name))) from exc.__cause__
+            raise
+
+    async def list_resources(self):
+        _register_doc_resources()  # the doc list needs the corpus: loaded here, not before initialize
+        return await super().list_resources()
+
+    async def read_resource(self, uri, context=None):
+        _register_doc_resources()
+        return await super().read_resource(uri, context)
+
+    async def list_tools(self):
+        start_warm_up()  # the client is past initialize: open the index now, while it reads the tool list
+        return await self._list_tools_compact()
+
+    async def _list_tools_compact(self):
+        """Tools without pydantic's generated schema titles ("Id", "Query"...): they repeat the property names and
+        made a third of tools/list, which every client loads into the model's context. Budget: 15 KB in all."""
+        tools = await super().list_tools()
+        for tool in tools:
+            tool.input_schema = compact_schema(tool.input_schema)
+            if tool.output_schema is not None:
+                tool.output_schema = compact_schema(tool.output_schema, output=True)
+        return tools
 
 
-@lru_cache(maxsize=1)
-def engine() -> SearchEngine:
-    return SearchEngine()
+mcp = DoExpertServer(name="do-expert", title="Durable Objects expert", version=__version__, instructions=INSTRUCTIONS)
+
+
+WARM_UP_FALLBACK_SECONDS = 1.0
+_engine: "SearchEngine | None" = None
+_engine_lock = threading.Lock()
+
+
+def engine() -> "SearchEngine":
+    """The process's search engine, opened on first use (or by the warm-up thread that run() starts), so that
+    initialize and tools/list never wait for the index."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                from server.search.engine import SearchEngine
+
+                _engine = SearchEngine()
+    return _engine
 
 
 def tool_error(exc: DoExpertError) -> ToolError:
@@ -119,48 +172,48 @@ async def run_review(files: list[tuple[str, str]], compatibility_date: str | Non
 
 
 # ------------------------------------------------------------------------------------------------------ search tools
+# Example ids in descriptions must exist: tests/search/test_search_contract.py checks every one of them.
+EXAMPLE_SECTION = "sqlite-storage#transactionsync"
+EXAMPLE_DOC = "alarms"
+
+
 @mcp.tool(title="Search the Durable Objects reference", annotations=READ_ONLY)
 async def search_docs(
-    query: Annotated[str, Field(description="The question or keywords, in plain words or API names, "
-                                            "e.g. 'how do alarm retries work' or 'transactionSync rollback'.")],
-    limit: Annotated[int, Field(ge=1, le=20, description="How many sections to return (1-20).")] = 5,
-    topic: Annotated[str | None, Field(description="Restrict to one doc id from list_docs, e.g. 'alarms'.")] = None,
-) -> SearchResult:
-    """Search the curated, verified reference on SQLite-backed Cloudflare Durable Objects.
-
-    Use it before writing or changing Durable Object code, and whenever the developer asks how a DO API, limit,
-    config key or error works. Ask in full sentences or keywords; every word counts, none is required. Each result
-    is one focused section with an id, a heading path and a snippet. Next: call read_docs with the ids of the
-    one to three most relevant results to get their full text and sources. If `suggestion` is set, the query had
-    unknown words: search again with it.
-    """
-    return await run_core(lambda: engine().search(query, limit, topic), "search")
+    query: Annotated[str, Field(min_length=1, max_length=1000, description="The question, in plain words.")],
+    limit: Annotated[int, Field(ge=1, le=20)] = 5,
+    topic: Annotated[str | None, Field(description=f"Only this doc id, e.g. '{EXAMPLE_DOC}'.")] = None,
+    source: Literal["bundled"] | None = None,
+    include_text: Annotated[bool, Field(description="Add the top hits' full text.")] = False,
+    max_chars: Annotated[int | None, Field(ge=200, le=200000, description="include_text budget (6000).")] = None,
+) -> Annotated[CallToolResult, SearchResult]:
+    """Search the verified reference on SQLite-backed Cloudflare Durable Objects: use it before writing DO code or
+    when asked how a DO API, limit, config key or error works. Ask in plain sentences. If `covered` is false the
+    reference has no good answer. Next: read_docs with the best ids, or set include_text to get their text now."""
+    result = await run_core(lambda: engine().search(query, limit, topic, source, include_text, max_chars), "search")
+    links = [ResourceLink(type="resource_link", uri=h.uri, name=h.id, title=f"{h.title} > {h.section}",
+                          mime_type="text/markdown") for h in result.results]
+    body = result.model_dump_json(exclude_none=True)
+    return CallToolResult(content=[TextContent(type="text", text=body), *links],
+                          structured_content=result.model_dump(mode="json"))
 
 
 @mcp.tool(title="Read reference sections", annotations=READ_ONLY)
 async def read_docs(
     ids: Annotated[list[str], Field(min_length=1, max_length=10,
-                                    description="1-10 section ids ('alarms#retries') or doc ids ('alarms') "
-                                                "from search_docs or list_docs.")],
+                                    description=f"Section ids ('{EXAMPLE_SECTION}') or doc ids ('{EXAMPLE_DOC}').")],
+    max_chars: Annotated[int | None, Field(ge=200, le=200000, description="Total text budget.")] = None,
 ) -> ReadResult:
-    """Read the full Markdown of reference sections or whole documents, with their source URLs.
-
-    Pass section ids from search_docs results (cheap, focused) or a doc id for a whole topic (long). Unknown ids
-    come back in `missing` rather than failing the call; use search_docs or list_docs to find valid ids. Each
-    section lists the sources of its own facts and the date they were last verified: quote them when you rely on
-    a fact.
-    """
-    return await run_core(lambda: engine().read(ids), "search")
+    """Read reference sections (ids from search_docs) or whole docs, each with its own source URLs and the date
+    they were verified. Unknown ids come back in `missing` with `did_you_mean`. Cite the sources you rely on."""
+    return await run_core(lambda: engine().read(ids, max_chars), "search")
 
 
 @mcp.tool(title="List reference topics", annotations=READ_ONLY)
-async def list_docs() -> DocList:
-    """List every reference document with its summary and section ids.
-
-    Use it to see what the corpus covers or to pick a `topic` filter for search_docs; then read_docs with a doc
-    id or section id. For a specific question, search_docs is cheaper.
-    """
-    return await run_core(lambda: engine().list_docs(), "search")
+async def list_docs(
+    sections: Annotated[bool, Field(description="Also list section ids.")] = False,
+) -> DocList:
+    """List the reference docs (id, title, summary) to see what is covered or pick a search_docs `topic`."""
+    return await run_core(lambda: engine().list_docs(sections), "search")
 
 
 # ------------------------------------------------------------------------------------------------------ scaffold tools
@@ -295,12 +348,26 @@ def _register_rule_resources() -> None:
                      mime_type="text/markdown")(_rule_reader(r.id))
 
 
-_register_rule_resources()
-
 
 # --------------------------------------------------------------------------------------------------------- resources
+_docs_registered = threading.Event()
+_docs_lock = threading.Lock()
+
+
 def _register_doc_resources() -> None:
-    """Each reference doc is a resource do-docs://<doc-id>; sections through the template below."""
+    """Each reference doc is a resource do-docs://<doc-id>; sections through the template below. Runs once, on the
+    first resources request or in the warm-up thread, whichever comes first."""
+    if _docs_registered.is_set():
+        return
+    with _docs_lock:
+        if _docs_registered.is_set():
+            return
+        _register_rule_resources()  # imports the review engine: kept off the start-up path too
+        _register_doc_resources_now()
+        _docs_registered.set()
+
+
+def _register_doc_resources_now() -> None:
     try:
         docs = engine().list_docs().docs
     except DoExpertError as exc:
@@ -346,10 +413,12 @@ def review_durable_object(code: str, path: str = "src/index.ts") -> str:
 
 
 @mcp.prompt(name="design-durable-object", title="Design a Durable Object")
-def design_durable_object(use_case: str) -> str:
-    """Plan a Durable Object design for a described use case, grounded in the reference."""
+def design_durable_object(use_case: str, template: str = "") -> str:
+    """Plan a Durable Object design for a described use case, grounded in the reference (optionally starting from
+    a project template id)."""
+    start = (f"Start from the '{template}' template (scaffold_project) and adapt it.\n\n" if template else "")
     return (
-        f"Design a SQLite-backed Cloudflare Durable Object for this use case:\n\n{use_case}\n\n"
+        f"Design a SQLite-backed Cloudflare Durable Object for this use case:\n\n{use_case}\n\n{start}"
         "Before answering, call search_docs for each design question (what is the atom of coordination and how "
         "are objects named; what schema and migrations; RPC methods; alarms or WebSockets if needed; limits that "
         "apply) and read_docs on the best results. Then give: the object's identity and sharding, the SQL schema "
@@ -358,12 +427,84 @@ def design_durable_object(use_case: str) -> str:
     )
 
 
+@mcp.prompt(name="study-reference", title="Study a reference topic")
+def study_reference(id: str) -> str:
+    """Read one reference doc or section and apply it to the current task."""
+    return (f"Call read_docs with ids ['{id}'] and read it fully. Then apply what it says to the current task, "
+            "quoting the section ids you rely on, and search_docs for anything it leaves open.")
+
+
+@mcp.prompt(name="fix-rule-finding", title="Fix a review finding")
+def fix_rule_finding(rule: str, code: str = "") -> str:
+    """Explain one review rule and fix the code it flagged."""
+    shown = f"\n\n```ts\n{code}\n```" if code else ""
+    return (f"Call explain_rule with '{rule}', read_docs its `docs` ids, then fix every place the rule flags in the "
+            f"code below and call review_code until it is clean.{shown}")
+
+
+# ------------------------------------------------------------------------------------------------------- completions
+MAX_COMPLETIONS = 100
+
+
+# (reference kind, argument name) -> what the argument holds
+_COMPLETABLE = {
+    ("template", "doc_id"): "doc", ("template", "slug"): "slug",
+    ("study-reference", "id"): "ref", ("fix-rule-finding", "rule"): "rule",
+    ("design-durable-object", "template"): "template",
+}
+
+
+@mcp.completion()
+async def complete(ref, argument, context) -> Completion | None:
+    """Doc, section, rule and template ids for the section resource template and the prompts' arguments."""
+    if isinstance(ref, ResourceTemplateReference) and ref.uri.startswith("do-docs://"):
+        key = ("template", argument.name)
+    elif isinstance(ref, PromptReference):
+        key = (ref.name, argument.name)
+    else:
+        return None
+    kind = _COMPLETABLE.get(key)
+    if kind is None:
+        return None
+    known = dict(context.arguments or {}) if context is not None and context.arguments else {}
+    try:
+        values = complete_ids(kind, argument.value or "", known, engine)
+    except DoExpertError:
+        return None
+    return Completion(values=values[:MAX_COMPLETIONS], total=len(values), has_more=len(values) > MAX_COMPLETIONS)
+
+
 # -------------------------------------------------------------------------------------------------------- transports
-def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000) -> None:
+_warm_up_started = threading.Event()
+
+
+def start_warm_up(delay: float = 0.0) -> None:
+    """Open the search index in a background thread (once). Started when the client lists the tools, so the open
+    does not compete for the interpreter with answering initialize and tools/list; ``run`` also starts it after a
+    short delay for clients that never list tools."""
+    if _warm_up_started.is_set():
+        return
+    _warm_up_started.set()
+    threading.Thread(target=_warm_up, args=(delay,), name="do-expert-warm-up", daemon=True).start()
+
+
+def _warm_up(delay: float) -> None:
+    if delay:
+        time.sleep(delay)
+    try:
+        engine()
+    except Exception:  # the first real call reports the error to the client; here it is only logged
+        log.exception("opening the search index failed")
+
+
+def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     logging.basicConfig(stream=sys.stderr, level=os.environ.get("DO_EXPERT_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    engine()  # build or open the index before the first request, so the first search is fast
-    _register_doc_resources()
+    # Open (or build) the index in the background: initialize and tools/list are answered at once, and the first
+    # search waits only for whatever of the load is left.
+    timer = threading.Timer(WARM_UP_FALLBACK_SECONDS, start_warm_up)
+    timer.daemon = True
+    timer.start()
     if transport == "stdio":
         if sys.stdin.isatty():  # a person started it in a terminal: say why nothing seems to happen
             print("do-expert: waiting for an MCP client on stdin (stdio transport). Configure your MCP client to "
@@ -372,4 +513,4 @@ def run(transport: str = "stdio", host: str = "127.0.0.1", port: int = 8000) -> 
         return
     from server.http import serve_http
 
-    serve_http(mcp, host=host, port=port)
+    serve_http(mcp, host=host, port=port, workers=workers)

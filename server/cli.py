@@ -1,8 +1,8 @@
 """The command-line adapter: the same core functions as the MCP tools, for people and CI.
 
-    do-expert serve [--transport stdio|http] [--host H] [--port P]
-    do-expert search QUERY [--limit N] [--topic T] [--json]
-    do-expert read ID... [--json]
+    do-expert serve [--transport stdio|http] [--host H] [--port P] [--workers N]
+    do-expert search QUERY [--limit N] [--topic T] [--source S] [--include-text] [--max-chars N] [--json]
+    do-expert read ID... [--max-chars N] [--json]
     do-expert index build|status [--json]
     do-expert review PATH... [--format text|json|sarif] [--strict] [--compatibility-date D]
     do-expert rules [RULE] [--json]
@@ -41,21 +41,32 @@ def _print_json(model) -> None:
 # ------------------------------------------------------------------------------------------------------- commands
 def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import run
+    from server.errors import InvalidInputError
 
-    run("http" if args.transport == "http" else "stdio", host=args.host, port=args.port)
+    if not 1 <= args.workers <= 64:
+        raise InvalidInputError(f"--workers must be from 1 to 64, got {args.workers}", hint="e.g. --workers 2")
+    if args.workers > 1 and args.transport != "http":
+        raise InvalidInputError("--workers needs --transport http", hint="stdio serves one client per process")
+
+    run("http" if args.transport == "http" else "stdio", host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    result = _engine().search(" ".join(args.query), args.limit, args.topic)
+    result = _engine().search(" ".join(args.query), args.limit, args.topic, args.source, args.include_text,
+                              args.max_chars)
     if args.json:
         _print_json(result)
         return 0
     if not result.results:
         print(f"No sections match {result.query!r}.")
+    if not result.covered:
+        print(f"Not covered: {result.note}\n")
     for i, hit in enumerate(result.results, 1):
-        print(f"{i}. {hit.id}  ({hit.title} > {hit.section})")
+        print(f"{i}. {hit.id}  ({hit.title} > {hit.section})  relevance {hit.relevance:.2f}")
         print(f"   {hit.snippet}")
+        if hit.text:
+            print(f"\n{hit.text}\n")
     if result.suggestion:
         print(f"\nDid you mean: {result.suggestion}")
     if result.results:
@@ -64,15 +75,16 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    result = _engine().read(args.ids)
+    result = _engine().read(args.ids, args.max_chars)
     if args.json:
         _print_json(result)
     else:
         for section in result.sections:
             print(f"<!-- {section.id}  sources: {', '.join(section.sources)}  verified: {section.last_verified} -->\n"
                   f"{section.markdown}\n")
-    for ident in result.missing:
-        print(f"do-expert: no section or doc with id {ident!r} (try: do-expert search ...)", file=sys.stderr)
+    for miss in result.missing:
+        near = f" (did you mean: {', '.join(miss.did_you_mean)}?)" if miss.did_you_mean else " (try: do-expert search ...)"
+        print(f"do-expert: no section or doc with id {miss.id!r}{near}", file=sys.stderr)
     return 2 if result.missing and not result.sections else 0
 
 
@@ -179,17 +191,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="HTTP worker processes sharing one read-only index (default 1; http only)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("search", help="search the reference corpus")
     p.add_argument("query", nargs="+", help="the question or keywords")
     p.add_argument("--limit", type=int, default=5, help="results to show, 1-20 (default 5)")
     p.add_argument("--topic", help="restrict to one doc id")
+    p.add_argument("--source", help="restrict to one source (bundled)")
+    p.add_argument("--include-text", action="store_true", help="print the full text of the top hits")
+    p.add_argument("--max-chars", type=int, help="character budget for --include-text (200-200000)")
     p.add_argument("--json", action="store_true", help="print the structured result as JSON")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("read", help="print reference sections or whole docs by id")
     p.add_argument("ids", nargs="+", metavar="ID", help="section id (doc#slug) or doc id")
+    p.add_argument("--max-chars", type=int, help="cut the text at this many characters in all (200-200000)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_read)
 

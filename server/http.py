@@ -18,7 +18,9 @@ import logging
 import os
 
 import anyio
+import h11
 from mcp.server.transport_security import TransportSecuritySettings
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger("do_expert.http")
 
@@ -26,6 +28,7 @@ HEADER_TIMEOUT = float(os.environ.get("DO_EXPERT_HEADER_TIMEOUT", "10"))
 BODY_TIMEOUT = float(os.environ.get("DO_EXPERT_BODY_TIMEOUT", "30"))
 MAX_BODY = int(os.environ.get("DO_EXPERT_MAX_BODY", str(4 * 1024 * 1024)))  # the SDK's own default cap, made explicit
 MCP_PATH = "/mcp"
+KEEP_ALIVE = 5  # seconds an idle keep-alive connection is kept
 
 
 def _plain(status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None):
@@ -129,55 +132,73 @@ def build_app(mcp, host: str, port: int):
     return BearerTokenMiddleware(app, token) if token else app
 
 
-def head_timeout_protocol(header_timeout: float = HEADER_TIMEOUT):
+class HeadTimeoutH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, plus a deadline for each request head (uvicorn has none: a client that trickles
-    one header byte at a time would keep its socket forever)."""
-    import h11
-    from uvicorn.protocols.http.h11_impl import H11Protocol
+    one header byte at a time would keep its socket forever). Module-level, so ``--workers`` can pass it to the
+    worker processes."""
+    _head_timer = None
 
-    class HeadTimeoutH11Protocol(H11Protocol):
-        _head_timer = None
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(HEADER_TIMEOUT, self._head_timed_out)
 
-        def _arm(self) -> None:
-            self._disarm()
-            self._head_timer = self.loop.call_later(header_timeout, self._head_timed_out)
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
 
-        def _disarm(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
+    def _head_timed_out(self) -> None:
+        if not self.transport.is_closing():
+            log.warning("closing a connection whose request head did not arrive within %.0f s", HEADER_TIMEOUT)
+            self.transport.close()
 
-        def _head_timed_out(self) -> None:
-            if not self.transport.is_closing():
-                log.warning("closing a connection whose request head did not arrive within %.0f s", header_timeout)
-                self.transport.close()
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
 
-        def connection_made(self, transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm()
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm()  # the head is in; the body has its own deadline (GuardMiddleware)
 
-        def data_received(self, data: bytes) -> None:
-            super().data_received(data)
-            if self.conn.their_state is not h11.IDLE:
-                self._disarm()  # the head is in; the body has its own deadline (GuardMiddleware)
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()  # the next request on this keep-alive connection gets the same deadline
 
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            if not self.transport.is_closing():
-                self._arm()  # the next request on this keep-alive connection gets the same deadline
-
-        def connection_lost(self, exc) -> None:
-            self._disarm()
-            super().connection_lost(exc)
-
-    return HeadTimeoutH11Protocol
+    def connection_lost(self, exc) -> None:
+        self._disarm()
+        super().connection_lost(exc)
 
 
-def serve_http(mcp, host: str = "127.0.0.1", port: int = 8000) -> None:
+def worker_app():
+    """The ASGI app of one worker process (``--workers N``): each imports the server, opens the shared read-only
+    index in the background and serves independently. Stateless HTTP keeps no session, so any worker (or any
+    replica behind a load balancer) can answer any request."""
+    from server.app import mcp, start_warm_up
+
+    start_warm_up()
+    return build_app(mcp, os.environ["DO_EXPERT_HTTP_HOST"], int(os.environ["DO_EXPERT_HTTP_PORT"]))
+
+
+_GUARDS = {"http": HeadTimeoutH11Protocol, "timeout_keep_alive": KEEP_ALIVE}
+
+
+def serve_http(mcp, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
     if host not in ("127.0.0.1", "localhost", "::1") and not os.environ.get("DO_EXPERT_TOKEN"):
         log.warning("serving on %s without DO_EXPERT_TOKEN: anyone who can reach the port can call the tools", host)
-    log.info("do-expert streamable HTTP on http://%s:%d/mcp", host, port)
-    uvicorn.run(build_app(mcp, host, port), host=host, port=port, log_level="warning",
-                http=head_timeout_protocol(), timeout_keep_alive=5)
+    log.info("do-expert streamable HTTP on http://%s:%d/mcp (%d worker%s)", host, port, workers,
+             "" if workers == 1 else "s")
+    if workers <= 1:
+        uvicorn.run(build_app(mcp, host, port), host=host, port=port, log_level="warning", **_GUARDS)
+        return
+    # Several processes on one socket: the index is built (or checked) once here, before they fork, so they all
+    # open the same finished generation read-only.
+    from server.app import engine
+
+    engine()
+    os.environ["DO_EXPERT_HTTP_HOST"], os.environ["DO_EXPERT_HTTP_PORT"] = host, str(port)
+    uvicorn.run("server.http:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning",
+                **_GUARDS)

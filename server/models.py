@@ -10,37 +10,48 @@ from pydantic import BaseModel, Field
 
 
 class SearchHit(BaseModel):
-    id: str = Field(description="Section id '<doc-id>#<slug>'; pass it to read_docs for the full text.")
-    uri: str = Field(description="Resource URI do-docs://<doc-id>#<slug>.")
-    title: str = Field(description="Title of the reference document.")
-    section: str = Field(description="Heading path of the section inside the document, e.g. 'Transactions > transactionSync()'.")
-    topic: str = Field(description="Doc id (topic) the section belongs to.")
-    score: float = Field(description="Relevance score; only meaningful relative to other hits of the same query.")
-    snippet: str = Field(description="Short excerpt around the matched terms.")
+    id: str = Field(description="Section id '<doc-id>#<slug>' for read_docs.")
+    uri: str = Field(description="Resource URI (resources/read).")
+    title: str = Field(description="Document title.")
+    section: str = Field(description="Heading path.")
+    topic: str = Field(description="Doc id.")
+    source: str = "bundled"
+    relevance: float = Field(default=0.0, ge=0, le=1, description="0..1, comparable across queries.")
+    score: float = Field(description="Ranking score within this query.")
+    snippet: str
+    text: str | None = Field(default=None, description="Full Markdown, with include_text.")
 
 
 class SearchResult(BaseModel):
     query: str
-    total: int = Field(description="Number of matching sections (results holds at most `limit` of them).")
-    suggestion: str | None = Field(default=None, description="Did-you-mean query when nothing or little matched.")
+    total: int = Field(description="Matching sections (a lower bound when there are many).")
+    covered: bool = Field(default=True, description="False: the reference has no good answer.")
+    note: str | None = None
+    suggestion: str | None = Field(default=None, description="Respelled query to retry.")
     results: list[SearchHit]
 
 
 class DocSection(BaseModel):
     id: str
     uri: str
-    title: str = Field(description="Section heading path (or the document title for a whole document).")
+    title: str
     topic: str
-    markdown: str = Field(description="Full Markdown of the section or document.")
-    sources: list[str] = Field(description="URLs of the primary sources this section's facts come from (a whole "
+    source: str = "bundled"
+    markdown: str
+    truncated: bool = Field(default=False, description="Cut to fit max_chars.")
+    sources: list[str] = Field(description="URLs of the primary sources of this section's own facts (a whole "
                                "document lists all of its sources).")
-    last_verified: str = Field(description="Date (YYYY-MM-DD) the document's facts were last checked against "
-                               "these sources.")
+    last_verified: str = Field(description="Date (YYYY-MM-DD) the document's facts were last checked.")
+
+
+class MissingId(BaseModel):
+    id: str
+    did_you_mean: list[str] = Field(default_factory=list)
 
 
 class ReadResult(BaseModel):
     sections: list[DocSection]
-    missing: list[str] = Field(description="Requested ids that do not exist; use list_docs or search_docs to find valid ids.")
+    missing: list[MissingId]
 
 
 class SectionRef(BaseModel):
@@ -52,7 +63,8 @@ class DocInfo(BaseModel):
     id: str
     title: str
     summary: str
-    sections: list[SectionRef]
+    source: str = "bundled"
+    sections: list[SectionRef] | None = None
 
 
 class DocList(BaseModel):

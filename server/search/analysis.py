@@ -30,6 +30,25 @@ DOMAIN_STOP_WORDS = frozenset(
      "way", "correct", "right", "proper", "properly", "work", "works", "working", "s"}
 )
 
+# Conversational filler: words that shape a sentence without naming what it asks about. Unlike the stop words they
+# stay in the index (prose may use them), but a query drops them.
+FILLER_WORDS = frozenset(
+    {"m", "ve", "ll", "re", "d", "t", "im", "ive", "please", "help", "trying", "try", "tried", "basically", "actually",
+     "just", "really", "currently", "also", "still", "would", "could", "will", "shall", "might", "am", "was", "were",
+     "been", "being", "have", "has", "had", "they", "them", "their", "our", "us", "he", "she", "his", "her", "so",
+     "then", "than", "but", "about", "some", "thing", "things", "stuff", "somehow", "anyone", "someone", "know",
+     "tell", "explain", "wondering", "wonder", "okay", "ok", "hi", "hello", "thanks", "here", "where", "who", "whom",
+     "whose", "these", "those", "do", "did", "doing", "done", "go", "going", "able", "possible", "there", "other",
+     "recommended", "recommend", "idiomatic", "good", "way", "ways", "exactly", "instead", "sure", "all", "every",
+     # generic question words: they frame a comparison or a wish, the API names around them carry the question
+     "vs", "versus", "difference", "differences", "differ", "between", "whats", "like", "look", "looks", "much",
+     "many", "more", "too", "very", "several", "whole", "each", "again", "ever", "never", "always", "kind", "bad",
+     "wrong", "correctly", "happen", "happens", "happened", "mean", "means", "meaning", "example", "examples", "show",
+     "give", "yesterday", "today", "tomorrow", "straight", "directly", "gets", "got", "same", "something",
+     "anything", "nothing", "everything", "somewhere", "anyway", "etc", "app", "apps", "application", "wondering",
+     "figure", "quick", "question", "hey"}
+)
+
 IDENT_RE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 # camelCase and PascalCase boundaries, acronym runs (SQLITE_FULL, getSQLCursor), digits.
 CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -52,6 +71,10 @@ def identifier_parts(ident: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Porter2 in pure Python is the single biggest cost of a build; identifier parts repeat endlessly.
+_cached_stem = lru_cache(maxsize=200_000)(stem)
+
+
 class CodeTokenizer(Composable):
     """Whoosh tokenizer for identifiers; see the module docstring for what it emits."""
 
@@ -65,7 +88,7 @@ class CodeTokenizer(Composable):
         for match in IDENT_RE.finditer(value):
             for part in identifier_parts(match.group(0)):
                 # Stem undotted parts so "keys" meets foreign_key_list's "key"; dotted paths stay exact.
-                token.text = part if "." in part else stem(part)
+                token.text = part if "." in part else _cached_stem(part)
                 token.boost = 1.0
                 token.stopped = False
                 if keeporiginal:

@@ -69,7 +69,7 @@ class Section:
 
     @property
     def uri(self) -> str:
-        return f"do-docs://{self.doc_id}#{self.slug}"
+        return f"do-docs://{self.doc_id}/{self.slug}"  # the resource template's form, so it reads back
 
 
 @dataclass
@@ -294,26 +294,25 @@ def reference_files(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("*.md") if p.name.lower() != "readme.md")
 
 
-class Corpus:
-    """All reference documents, loaded into memory (the corpus is small: tens of files, well under 1 MB)."""
+class CorpusFiles:
+    """The reference files and their content hashes, without parsing them: enough to find the index generation
+    that was built from them (reading and hashing is ~50x cheaper than parsing)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         if not root.is_dir():
             raise CorpusError(f"reference folder not found: {root}", hint="set DO_EXPERT_REFERENCES to the folder")
         self.files = reference_files(root)
-        self.docs: dict[str, Document] = {}
-        self.sections: dict[str, Section] = {}
-        self.aliases: dict[str, str] = {}
-        for path in self.files:
-            doc = parse_document(path)
-            self.docs[doc.id] = doc
-            for alias in doc.aliases:
-                self.aliases[alias] = doc.id
-            for section in doc.sections:
-                self.sections[section.id] = section
-        if not self.docs:
-            raise CorpusError(f"no reference documents in {root}", hint="add references/<doc-id>.md files")
+
+    @cached_property
+    def stamp(self) -> str:
+        """A digest of the files' names, sizes and modification times: cheap, and it changes whenever a file is
+        edited, so a server can find the generation built from these files without reading them."""
+        digest = hashlib.sha256()
+        for p in self.files:
+            st = p.stat()
+            digest.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        return digest.hexdigest()[:32]
 
     @cached_property
     def hashes(self) -> dict[str, str]:
@@ -327,6 +326,25 @@ class Corpus:
         for name, sha in self.hashes.items():
             digest.update(f"{name}\0{sha}\n".encode())
         return digest.hexdigest()
+
+
+class Corpus(CorpusFiles):
+    """All reference documents, parsed into memory."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.docs: dict[str, Document] = {}
+        self.sections: dict[str, Section] = {}
+        self.aliases: dict[str, str] = {}
+        for path in self.files:
+            doc = parse_document(path)
+            self.docs[doc.id] = doc
+            for alias in doc.aliases:
+                self.aliases[alias] = doc.id
+            for section in doc.sections:
+                self.sections[section.id] = section
+        if not self.docs:
+            raise CorpusError(f"no reference documents in {root}", hint="add references/<doc-id>.md files")
 
     def resolve(self, ident: str) -> Document | Section | None:
         """A doc id, an alias, or a section id (``doc#slug``, where ``doc`` may be an alias)."""

@@ -1,28 +1,32 @@
 """The search core behind search_docs, read_docs and list_docs.
 
-One ``SearchEngine`` per process. It loads the corpus, opens (or builds) the index for it, and re-checks the
-reference files at most every ``RECHECK_SECONDS``: when one changed, it reloads and rebuilds, so an edited reference
-is searchable without a restart.
+One ``SearchEngine`` per process. It finds the index generation built from the current reference files (building
+it when missing) and answers everything from what that generation stores: Whoosh's stored fields for results,
+``docs.json`` for the doc catalogue and ``vocab.json`` for the speller. Starting a server reads and hashes the
+reference files, nothing more; a reference doc is parsed only when read_docs asks for it. The files are re-checked
+at most every ``RECHECK_SECONDS``; when one changed, the engine swaps in the generation for the new files.
+
+Searching takes no lock: a generation is immutable once built, each thread gets its own Whoosh searcher, and a
+reload replaces the current generation with one assignment.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import threading
 import time
+from functools import cached_property
 from pathlib import Path
 
-from whoosh.query import Term
-
 from server.errors import InvalidInputError, clip
-from server.models import DocInfo, DocList, DocSection, ReadResult, SearchHit, SearchResult, SectionRef
+from server.models import DocInfo, DocList, DocSection, MissingId, ReadResult, SearchHit, SearchResult, SectionRef
 from server.search import query as q
-from server.search.corpus import Corpus, Document, Section, reference_files
-from server.search.indexer import section_fields
-from server.search.scoring import SharedIdfBM25F
-from server.search.spelling import Speller
-from server.search.store import index_root, open_index, references_dir
+from server.search.corpus import Corpus, CorpusFiles, Document, Section
+from server.search.generation import Generation
+from server.search.scorer import rank
+from server.search.store import index_root, open_healthy, references_dir
 from server.search.text import make_snippet
 
 log = logging.getLogger("do_expert.search")
@@ -32,7 +36,13 @@ MAX_LIMIT = 20
 MAX_IDS = 10
 MAX_ID_CHARS = 200
 RECHECK_SECONDS = 2.0
+BUNDLED = "bundled"
+MIN_CHARS, MAX_CHARS = 200, 200_000
+DEFAULT_TEXT_CHARS = 6000  # include_text without max_chars: about two full sections
+SUMMARY_CHARS = 160
+NOTE_TOPICS = 12  # doc titles named in the not-covered note
 CANDIDATES = 60  # how many BM25F candidates the coverage rerank looks at
+IDF_FIELDS = ("body", "heading", "code")  # doc_terms is shared by a whole doc: not a sign of a section's rarity
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(#[a-z0-9_][a-z0-9_-]*)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -41,147 +51,257 @@ class SearchEngine:
     def __init__(self, references: Path | None = None, index_dir: Path | None = None) -> None:
         self.references = references or references_dir()
         self.index_dir = index_dir or index_root()
-        self._lock = threading.RLock()
+        self._reload_lock = threading.Lock()
         self._checked_at = 0.0
         self._stamp: tuple = ()
-        self._load()
+        self._gen = self._open()
 
     # ---------------------------------------------------------------------------------------------- lifecycle
-    def _file_stamp(self) -> tuple:
-        stats = [(p.name, p.stat()) for p in reference_files(self.references)]
-        return tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
-
-    def _load(self) -> None:
-        corpus = Corpus(self.references)
-        ix = open_index(corpus, self.index_dir)
-        self.corpus, self.ix = corpus, ix
-        self.searcher = ix.searcher(weighting=SharedIdfBM25F(B=0.6, K1=1.2))
-        self._fields = {sid: section_fields(corpus, s) for sid, s in corpus.sections.items()}
-        self._tokens = {sid: q.section_tokens(f) for sid, f in self._fields.items()}
-        self.speller = Speller([f"{f['heading']} {f['body']} {f['code']}" for f in self._fields.values()])
-        self._stamp = self._file_stamp()
-        self._checked_at = time.monotonic()
+    def _open(self) -> Generation:
+        files = CorpusFiles(self.references)  # one listing and one stat per file: the stamp serves both uses
+        gen = open_healthy(files, self.index_dir, opener=lambda folder: Generation(files, folder))
+        self._stamp, self._checked_at = files.stamp, time.monotonic()
+        return gen
 
     def refresh_if_changed(self) -> bool:
-        """Reload when a reference file changed; returns True when it did."""
+        """Swap in the generation for the current files when one changed; returns True when it did."""
         now = time.monotonic()
         if now - self._checked_at < RECHECK_SECONDS:
             return False
-        self._checked_at = now
-        if self._file_stamp() == self._stamp:
-            return False
-        log.info("reference files changed; reloading the corpus and rebuilding the index")
-        self._load()
-        return True
+        with self._reload_lock:  # one thread checks; searches meanwhile go on with the current generation
+            if now - self._checked_at < RECHECK_SECONDS:
+                return False
+            self._checked_at = now
+            if CorpusFiles(self.references).stamp == self._stamp:
+                return False
+            log.info("reference files changed; loading (and if needed building) the index for them")
+            self._gen = self._open()
+            self.__dict__.pop("corpus", None)
+            return True
+
+    def current(self) -> Generation:
+        self.refresh_if_changed()
+        return self._gen
+
+    @cached_property
+    def corpus(self) -> Corpus:
+        """The whole corpus, parsed: for tests and benchmarks; serving never needs it."""
+        return Corpus(self.references)
 
     # ------------------------------------------------------------------------------------------------- search
-    def search(self, query: str, limit: int = 5, topic: str | None = None) -> SearchResult:
+    def search(self, query: str, limit: int = 5, topic: str | None = None, source: str | None = None,
+               include_text: bool = False, max_chars: int | None = None) -> SearchResult:
         text = _clean_query(query)
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
             raise InvalidInputError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}",
                                     hint="use the default of 5, or up to 20 for broad surveys")
-        with self._lock:
-            self.refresh_if_changed()
-            topic_id = self._topic(topic)
-            parsed = q.parse(text, self.speller)
-            built = q.build(parsed)
-            if built is None:
-                raise InvalidInputError("the query has no searchable words",
-                                        hint="ask with API names or plain words, e.g. 'alarm retries backoff'")
-            flt = Term("topic", topic_id) if topic_id else None
-            hits = self.searcher.search(built, limit=CANDIDATES, filter=flt)
-            keys = q.coverage_keys(parsed)
-            ranked = []
-            for hit in hits:
-                sid = hit["id"]
-                cov = q.coverage(keys, self._tokens[sid])
-                ranked.append((hit.score * (1 + q.COVERAGE_BONUS * cov), sid))
-            ranked.sort(key=lambda pair: (-pair[0], pair[1]))
-            total = len(hits)
-            words = [*parsed.words, *parsed.corrections.values()]
-            results = [self._hit(sid, score, words) for score, sid in ranked[:limit]]
-            return SearchResult(query=text, total=total, suggestion=self._suggestion(parsed), results=results)
-
-    def _hit(self, sid: str, score: float, words: list[str]) -> SearchHit:
-        section = self.corpus.sections[sid]
-        doc = self.corpus.docs[section.doc_id]
-        return SearchHit(
-            id=sid,
-            uri=section.uri,
-            title=doc.title,
-            section=section.path_text,
-            topic=section.doc_id,
-            score=round(score, 3),
-            snippet=make_snippet(self._fields[sid]["body"], words),
-        )
+        budget = _max_chars(max_chars)
+        if source not in (None, "", BUNDLED):
+            raise InvalidInputError(f"unknown source {str(source)[:80]!r}",
+                                    hint=f"source must be one of: {BUNDLED} (or leave it out)")
+        gen = self.current()
+        topic_id = self._topic(gen, topic)
+        parsed = q.parse(text, gen.speller)
+        searcher = gen.searcher()
+        _set_idf(parsed, searcher.reader())
+        if not parsed.words and not parsed.phrases:
+            raise InvalidInputError("the query has no searchable words",
+                                    hint="ask with API names or plain words, e.g. 'alarm retries backoff'")
+        extra = {}
+        for phrase in q.phrase_queries(parsed):  # quoted phrases: rare, scored by Whoosh itself
+            for hit in searcher.search(phrase, limit=None):
+                extra[hit.docnum] = extra.get(hit.docnum, 0.0) + hit.score
+        keep = (lambda d, t=topic_id, of=gen.topic_of: of[d] == t) if topic_id else None
+        candidates, total = rank(searcher, gen.term_scores, q.clauses(parsed, searcher.reader()), extra, keep,
+                                 CANDIDATES)
+        keys = q.coverage_keys(parsed)
+        ranked = []
+        for docnum, score in candidates:
+            matched = gen.tokens(docnum)
+            bonus = 1 + q.COVERAGE_BONUS * q.coverage(keys, matched, for_rank=True)
+            ranked.append((score * bonus, docnum, q.relevance(q.coverage(keys, matched), score, keys)))
+        ranked.sort(key=lambda t: (-t[0], t[1]))
+        words = [*parsed.texts, *parsed.corrections.values()]
+        results = [_hit(searcher.stored_fields(docnum), score, rel, words) for score, docnum, rel in ranked[:limit]]
+        covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD
+        result = SearchResult(query=text, total=total, covered=covered, note=None if covered else self._note(gen),
+                              suggestion=_suggestion(parsed), results=results)
+        if include_text:
+            _attach_text(result, [searcher.stored_fields(d)["markdown"] for _, d, _ in ranked[:limit]],
+                         budget if budget is not None else DEFAULT_TEXT_CHARS)
+        return result
 
     @staticmethod
-    def _suggestion(parsed: q.ParsedQuery) -> str | None:
-        """The query with unknown words replaced by their closest corpus words ("did you mean")."""
-        if parsed.corrections:
-            return " ".join(parsed.corrections.get(w, w) for w in parsed.words)
-        return None
+    def _note(gen: Generation) -> str:
+        titles = list(dict.fromkeys(d["title"].split(" (")[0] for d in gen.docs.values()))
+        shown = ", ".join(titles[:NOTE_TOPICS]) + (f" and {len(titles) - NOTE_TOPICS} more (list_docs)"
+                                                    if len(titles) > NOTE_TOPICS else "")
+        return ("No section answers this well: the reference covers SQLite-backed Cloudflare Durable Objects only "
+                f"({shown}). The results are weak matches; for other products or general programming, use other "
+                "sources.")
 
-    def _topic(self, topic: str | None) -> str | None:
+    @staticmethod
+    def _topic(gen: Generation, topic: str | None) -> str | None:
         if topic is None or topic == "":
             return None
         if not isinstance(topic, str):
             raise InvalidInputError("topic must be a doc id string", hint="call list_docs for the doc ids")
-        doc_id = self.corpus.aliases.get(topic.strip(), topic.strip())
-        if doc_id not in self.corpus.docs:
+        doc_id = gen.aliases.get(topic.strip(), topic.strip())
+        if doc_id not in gen.docs:
             raise InvalidInputError(f"unknown topic {clip(topic)}",
-                                    hint="topic must be one of: " + ", ".join(sorted(self.corpus.docs)))
+                                    hint="topic must be one of: " + ", ".join(sorted(gen.docs)))
         return doc_id
 
     # --------------------------------------------------------------------------------------------------- read
-    def read(self, ids: list[str]) -> ReadResult:
+    def read(self, ids: list[str], max_chars: int | None = None) -> ReadResult:
+        budget = _max_chars(max_chars)
         if isinstance(ids, str):
             ids = [ids]
         if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_IDS:
             raise InvalidInputError(f"ids must be a list of 1 to {MAX_IDS} section or doc ids",
                                     hint="pass ids from search_docs results, e.g. ['sqlite-storage#transactionsync']")
-        with self._lock:
-            self.refresh_if_changed()
-            sections, missing = [], []
-            for ident in ids:
-                found = self._resolve(ident)
-                if found is None:
-                    missing.append(ident[:MAX_ID_CHARS] if isinstance(ident, str) else repr(ident)[:MAX_ID_CHARS])
-                elif found not in sections:
-                    sections.append(found)
-            return ReadResult(sections=sections, missing=missing)
+        gen = self.current()
+        sections, missing = [], []
+        for ident in ids:
+            found = self._resolve(gen, ident)
+            if found is None:
+                shown = ident[:MAX_ID_CHARS] if isinstance(ident, str) else repr(ident)[:MAX_ID_CHARS]
+                missing.append(MissingId(id=shown, did_you_mean=self._did_you_mean(gen, ident)))
+            elif found not in sections:
+                sections.append(found)
+        if budget is not None:
+            for section in sections:
+                if len(section.markdown) > budget:
+                    section.markdown, section.truncated = _cut(section.markdown, max(budget, 0)), True
+                budget -= len(section.markdown)
+        return ReadResult(sections=sections, missing=missing)
 
-    def _resolve(self, ident) -> DocSection | None:
+    @staticmethod
+    def _did_you_mean(gen: Generation, ident) -> list[str]:
+        """Existing doc or section ids close to an unknown one: same slug in another doc, or similar spelling."""
+        if not isinstance(ident, str):
+            return []
+        ident = ident.strip().removeprefix("do-docs://").replace("/", "#", 1).lower()[:MAX_ID_CHARS]
+        doc_part, _, slug = ident.partition("#")
+        pool = gen.section_ids if slug else list(gen.docs)
+        close = difflib.get_close_matches(ident, pool, n=3, cutoff=0.6)
+        if slug:
+            doc_id = gen.aliases.get(doc_part, doc_part)
+            if doc_id in gen.docs:  # right doc, wrong slug: the doc's closest headings
+                slugs = [sid.split("#", 1)[1] for sid, _ in gen.docs[doc_id]["sections"]]
+                words = set(slug.split("-"))
+                sharing = sorted((s for s in slugs if words & set(s.split("-"))),
+                                 key=lambda s: (-len(words & set(s.split("-"))), len(s)))
+                near = difflib.get_close_matches(slug, slugs, n=3, cutoff=0.5)
+                close = [f"{doc_id}#{m}" for m in dict.fromkeys([*sharing, *near])] + close
+            close += [sid for sid in gen.section_ids if sid.endswith(f"#{slug}")]
+        return list(dict.fromkeys(close))[:3]
+
+    @staticmethod
+    def _resolve(gen: Generation, ident) -> DocSection | None:
         if not isinstance(ident, str) or len(ident) > MAX_ID_CHARS:
             return None
-        ident = ident.strip().removeprefix("do-docs://")
+        ident = ident.strip()
+        if ident.startswith("do-docs://"):  # a resource URI: do-docs://<doc> or do-docs://<doc>/<slug>
+            ident = ident.removeprefix("do-docs://").replace("/", "#", 1)
         if not ID_RE.match(ident):
             return None
-        found = self.corpus.resolve(ident)
+        found = gen.resolve(ident)
         if isinstance(found, Document):
+            body = found.markdown.strip()
+            if not body.startswith("# "):  # the file's own H1 is the title; never print it twice
+                body = f"# {found.title}\n\n{body}"
             return DocSection(id=found.id, uri=found.uri, title=found.title, topic=found.id,
-                              markdown=f"# {found.title}\n\n{found.markdown}".strip(), sources=found.sources,
-                              last_verified=found.last_verified)
+                              markdown=body, sources=found.sources, last_verified=found.last_verified)
         if isinstance(found, Section):
-            doc = self.corpus.docs[found.doc_id]
+            doc = gen.document(found.doc_id)
             return DocSection(id=found.id, uri=found.uri, title=f"{doc.title} > {found.path_text}",
                               topic=found.doc_id, markdown=found.markdown, sources=found.sources,
                               last_verified=doc.last_verified)
         return None
 
     # --------------------------------------------------------------------------------------------------- list
-    def list_docs(self) -> DocList:
-        with self._lock:
-            self.refresh_if_changed()
-            return DocList(docs=[
-                DocInfo(id=d.id, title=d.title, summary=d.summary,
-                        sections=[SectionRef(id=s.id, title=s.path_text) for s in d.sections])
-                for d in self.corpus.docs.values()
-            ])
+    def list_docs(self, sections: bool = False) -> DocList:
+        gen = self.current()
+        return DocList(docs=[
+            DocInfo(id=d["id"], title=d["title"], summary=_one_line(d["summary"]),
+                    sections=[SectionRef(id=sid, title=path) for sid, path in d["sections"]] if sections else None)
+            for d in gen.docs.values()
+        ])
+
+    def ids(self) -> tuple[list[str], list[str]]:
+        """(doc ids, section ids), for completions."""
+        gen = self.current()
+        return list(gen.docs), list(gen.section_ids)
 
     def doc_markdown(self, doc_id: str) -> str | None:
-        found = self._resolve(doc_id)
+        found = self._resolve(self.current(), doc_id)
         return found.markdown if found else None
+
+
+def _set_idf(parsed: q.ParsedQuery, reader) -> None:
+    """Each word's IDF over sections: the highest document frequency of any term its group queries."""
+    n = reader.doc_count()
+    for w in parsed.words:
+        df = 0
+        for text in filter(None, (w.text, w.correction)):
+            for fieldname, tok in q.word_terms(text):
+                if fieldname in IDF_FIELDS:
+                    df = max(df, reader.doc_frequency(fieldname, tok))
+        w.idf = q.idf(df, n)
+
+
+def _hit(fields: dict, score: float, relevance: float, words: list[str]) -> SearchHit:
+    sid = fields["id"]
+    doc_id, _, slug = sid.partition("#")
+    return SearchHit(id=sid, uri=f"do-docs://{doc_id}/{slug}", title=fields["title"], section=fields["path"],
+                     topic=fields["topic"], score=round(score, 3), relevance=round(relevance, 3),
+                     snippet=make_snippet(fields["body"], words))
+
+
+def _attach_text(result: SearchResult, texts: list[str], budget: int) -> None:
+    """Full section text for the top hits, best first, until the character budget is spent."""
+    for hit, markdown in zip(result.results, texts):
+        if budget < MIN_CHARS:  # a scrap of a section helps nobody; the snippet and id remain
+            break
+        hit.text = markdown if len(markdown) <= budget else _cut(markdown, budget)
+        budget -= len(hit.text)
+
+
+def _suggestion(parsed: q.ParsedQuery) -> str | None:
+    """The query with unknown words replaced by their closest corpus words ("did you mean")."""
+    if parsed.corrections:
+        return " ".join(w.correction or w.text for w in parsed.words)
+    return None
+
+
+def _max_chars(value) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not MIN_CHARS <= value <= MAX_CHARS:
+        raise InvalidInputError(f"max_chars must be an integer from {MIN_CHARS} to {MAX_CHARS}, got {value!r}",
+                                hint="leave it out for the default, or give e.g. 8000")
+    return value
+
+
+def _cut(markdown: str, budget: int) -> str:
+    """At most ``budget`` characters, cut at a paragraph or line end when one is near."""
+    if len(markdown) <= budget:
+        return markdown
+    head = markdown[:budget]
+    for sep in ("\n\n", "\n"):
+        at = head.rfind(sep)
+        if at > budget * 0.6:
+            return head[:at].rstrip()
+    return head.rstrip()
+
+
+def _one_line(summary: str) -> str:
+    """The summary's first sentence, at most SUMMARY_CHARS characters."""
+    first = re.split(r"(?<=[.!?])\s", summary, maxsplit=1)[0]
+    if len(first) <= SUMMARY_CHARS:
+        return first
+    return first[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _clean_query(query) -> str:

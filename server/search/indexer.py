@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from array import array
+from pathlib import Path
+
 from server.search.analysis import IDENT_RE, identifier_parts
 from server.search.corpus import Corpus, Section
 from server.search.text import markdown_to_text
 
 
+TOKENS_FILE = "tokens.txt"
+TOKENS_INDEX = "tokens.idx"
 MIN_OWN_TEXT = 80  # a '##' whose text is only its heading is searched (and snippeted) through its subsections
 
 
@@ -45,12 +50,50 @@ def section_fields(corpus: Corpus, section: Section) -> dict:
     }
 
 
-def write_sections(ix, corpus: Corpus) -> None:
-    writer = ix.writer()
+def stored_fields(corpus: Corpus, section: Section) -> dict:
+    return {"title": corpus.docs[section.doc_id].title, "path": section.path_text, "markdown": section.markdown}
+
+
+def write_sections(ix, corpus: Corpus, folder: Path) -> None:
+    """Index every section, and write each section's token set to tokens.txt (one line per document number, in
+    index order) with byte offsets in tokens.idx, for the coverage rerank to read through mmap."""
+    from server.search.query import section_tokens
+
+    # One segment from a fresh writer: document numbers follow insertion order, which tokens.txt relies on.
+    writer = ix.writer(limitmb=256)
+    offsets = array("Q", [0])
     try:
-        for section in corpus.sections.values():
-            writer.add_document(**section_fields(corpus, section))
+        with open(folder / TOKENS_FILE, "wb") as out:
+            for section in corpus.sections.values():
+                fields = section_fields(corpus, section)
+                writer.add_document(**fields, **stored_fields(corpus, section))
+                line = (" ".join(sorted(section_tokens(fields))) + "\n").encode("utf-8")
+                out.write(line)
+                offsets.append(offsets[-1] + len(line))
+        (folder / TOKENS_INDEX).write_bytes(offsets.tobytes())
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
+
+
+def doc_catalogue(corpus: Corpus) -> dict:
+    """What list_docs, id resolution, did-you-mean and completions need, stored beside the index (docs.json) so a
+    server answers them without parsing the Markdown files."""
+    return {
+        "docs": [{"id": d.id, "title": d.title, "summary": d.summary, "aliases": d.aliases,
+                  "file": d.path.name, "sections": [[s.id, s.path_text] for s in d.sections]}
+                 for d in corpus.docs.values()],
+    }
+
+
+def speller_vocabulary(corpus: Corpus) -> dict:
+    """Word counts and display spellings for did-you-mean (vocab.json), computed once at build time."""
+    from server.search.spelling import Speller
+
+    texts = []
+    for section in corpus.sections.values():
+        f = section_fields(corpus, section)
+        texts.append(f"{f['heading']} {f['body']} {f['code']}")
+    speller = Speller(texts)
+    return {"counts": dict(speller.counts), "display": speller.display}

@@ -11,7 +11,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 
 from server.search.analysis import code_analyzer, prose_analyzer
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 
 
 def build_schema() -> Schema:
@@ -22,16 +22,21 @@ def build_schema() -> Schema:
         # The doc id, used as the `topic` filter of search_docs; not analyzed so "json-functions" stays whole.
         topic=ID(stored=True),
         # The heading path ("Transactions > transactionSync()"): the strongest signal of what a section is about.
-        heading=TEXT(analyzer=prose, stored=True),
+        heading=TEXT(analyzer=prose, stored=True, phrase=False),
         # The doc's title and front-matter keywords, shared by all its sections: a weak topical prior that breaks
         # ties in favour of the right document.
-        doc_terms=TEXT(analyzer=prose),
+        doc_terms=TEXT(analyzer=prose, phrase=False),
         # The section's prose without its heading (code included), stemmed: "retries" meets "retry". A '##' with
-        # no text of its own carries its subsections' text instead, so it is still findable.
-        body=TEXT(analyzer=prose),
+        # no text of its own carries its subsections' text instead, so it is still findable. Stored: snippets.
+        body=TEXT(analyzer=prose, stored=True),
         # Identifiers from inline code, fenced code and the heading, split by the code analyzer so that
         # transactionSync, transactionsync and "transaction sync" all match.
-        code=TEXT(analyzer=code_analyzer()),
+        code=TEXT(analyzer=code_analyzer(), phrase=False),
         # Section nesting level (1 overview, 2 '##', 3 '###'); kept for debugging rankings, not searched.
         level=STORED,
+        # What a search result shows, stored so that answering a search never needs the Markdown files parsed:
+        # the doc title, the heading path, and the section's full Markdown (for include_text).
+        title=STORED,
+        path=STORED,
+        markdown=STORED,
     )

@@ -16,15 +16,28 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
 class Speller:
     def __init__(self, texts: list[str]) -> None:
-        counts: Counter[str] = Counter()
-        spelling: dict[str, Counter[str]] = {}
+        by_form: Counter[str] = Counter()
         for text in texts:
-            for word in _WORD.findall(text):
-                low = word.lower()
-                counts[low] += 1
-                spelling.setdefault(low, Counter())[word] += 1
+            by_form.update(_WORD.findall(text))
+        counts: Counter[str] = Counter()
+        best: dict[str, tuple[int, str]] = {}
+        for word, n in by_form.items():  # each distinct spelling once
+            low = word.lower()
+            counts[low] += n
+            if low not in best or n > best[low][0]:
+                best[low] = (n, word)
+        self._set(counts, {low: form for low, (_, form) in best.items()})
+
+    @classmethod
+    def from_vocabulary(cls, counts: dict[str, int], display: dict[str, str]) -> "Speller":
+        """A speller from the vocabulary stored with the index (no corpus text needed)."""
+        speller = cls.__new__(cls)
+        speller._set(Counter(counts), display)
+        return speller
+
+    def _set(self, counts: Counter, display: dict[str, str]) -> None:
         self.counts = counts
-        self.display = {low: forms.most_common(1)[0][0] for low, forms in spelling.items()}
+        self.display = display
         # Buckets by length: a correction is at most two characters longer or shorter, so only those are scanned.
         self._by_length: dict[int, list[str]] = {}
         for w in counts:

@@ -22,17 +22,20 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from whoosh import index as whoosh_index
 
 from server.errors import IndexError_, clip, filesystem_error
-from server.search.corpus import Corpus
+from server.search.corpus import Corpus, CorpusFiles
 from server.search.schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger("do_expert.index")
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = "manifest.json"
+DOCS_FILE = "docs.json"  # the doc catalogue: list_docs, ids, aliases (indexer.doc_catalogue)
+VOCAB_FILE = "vocab.json"  # the speller's vocabulary (indexer.speller_vocabulary)
 KEEP_GENERATIONS = 3
 
 
@@ -68,11 +71,11 @@ def index_root() -> Path:
     return cache / "do-expert" / "index"
 
 
-def generation_key(corpus: Corpus) -> str:
+def generation_key(corpus: CorpusFiles) -> str:
     return f"v{SCHEMA_VERSION}-{corpus.fingerprint[:16]}"
 
 
-def generation_dir(corpus: Corpus, root: Path) -> Path:
+def generation_dir(corpus: CorpusFiles, root: Path) -> Path:
     return root / f"gen-{generation_key(corpus)}"
 
 
@@ -111,7 +114,7 @@ def status(corpus: Corpus, root: Path | None = None) -> IndexStatus:
     manifest = _read_manifest(gen)
     if manifest is None and not gen.exists():
         return IndexStatus(root, gen, "missing", len(corpus.docs), len(corpus.sections), None)
-    problem = check_generation(gen, corpus)
+    problem = check_generation(gen, corpus, full=True)
     if problem is None:
         try:
             _probe(whoosh_index.open_dir(str(gen)), manifest)
@@ -123,6 +126,18 @@ def status(corpus: Corpus, root: Path | None = None) -> IndexStatus:
 
 _MANIFEST_TYPES = {"schema_version": int, "fingerprint": str, "files": dict, "documents": int, "sections": int,
                    "built_at": str, "index_files": dict}
+
+
+def read_sidecar(gen: Path, name: str) -> dict:
+    """One of the JSON files a build stores beside the index (docs.json, vocab.json)."""
+    try:
+        data = json.loads((gen / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexError_(f"the search index at {gen} lacks a readable {name}: {exc}",
+                          hint="run 'do-expert index build' to rebuild it") from exc
+    if not isinstance(data, dict):
+        raise IndexError_(f"{gen / name} is not a JSON object", hint="run 'do-expert index build' to rebuild it")
+    return data
 
 
 def _read_manifest(gen: Path) -> dict | None:
@@ -143,15 +158,20 @@ def _read_manifest(gen: Path) -> dict | None:
     return data
 
 
-def check_generation(gen: Path, corpus: Corpus) -> str | None:
+CRC_ON_OPEN_BYTES = 16 * 1024 * 1024  # at every open, files up to this size are checksummed; larger ones by size
+
+
+def check_generation(gen: Path, corpus: CorpusFiles | None = None, *, full: bool = False) -> str | None:
     """Why ``gen`` must not be opened, or None. Whoosh unpickles segment data, so nothing is opened before the
-    manifest matches the corpus and every file matches its recorded size and checksum."""
+    manifest has the right shape and every file its recorded size and checksum. At every open, files larger than
+    CRC_ON_OPEN_BYTES (the segments of a very large corpus) are checked by size and then by the probe, which keeps
+    the start of a 50x corpus fast; ``full`` (``index status``) checksums everything."""
     manifest = _read_manifest(gen)
     if manifest is None:
         return "manifest missing or malformed"
     if manifest["schema_version"] != SCHEMA_VERSION:
         return f"schema version {manifest['schema_version']}, expected {SCHEMA_VERSION}"
-    if manifest["fingerprint"] != corpus.fingerprint:
+    if corpus is not None and manifest["fingerprint"] != corpus.fingerprint:
         return "built from other reference files"
     for name, meta in manifest["index_files"].items():
         path = gen / name
@@ -160,7 +180,7 @@ def check_generation(gen: Path, corpus: Corpus) -> str | None:
         try:
             if path.stat().st_size != meta["size"]:
                 return f"{name} has {path.stat().st_size} bytes, expected {meta['size']}"
-            if _crc32(path) != meta["crc32"]:
+            if (full or meta["size"] <= CRC_ON_OPEN_BYTES) and _crc32(path) != meta["crc32"]:
                 return f"{name} does not match its checksum"
         except OSError as exc:
             return f"{name}: {exc.strerror or exc}"
@@ -180,8 +200,12 @@ def _file_table(folder: Path) -> dict[str, dict[str, int]]:
             for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST and p.stat().st_size > 0}
 
 
-def _probe(ix, manifest: dict | None) -> None:
-    """Read from the index the way a search does: document count, stored fields, a term's postings."""
+def _probe(opened, manifest: dict | None) -> None:
+    """Read from the index the way a search does: document count, stored fields, a term's postings, and for a
+    ``Generation`` its catalogue (docs.json against the document count)."""
+    ix = getattr(opened, "ix", opened)
+    if hasattr(opened, "docs"):
+        opened.docs  # noqa: B018 - loads and cross-checks docs.json
     with ix.searcher() as searcher:
         count = searcher.doc_count_all()
         if manifest is not None and count != manifest["sections"]:
@@ -193,24 +217,60 @@ def _probe(ix, manifest: dict | None) -> None:
                 break
 
 
-def open_index(corpus: Corpus, root: Path | None = None, *, force: bool = False):
-    """Open the index for this corpus, building it first when it is missing or stale (or when forced).
-
-    A generation that fails its checks or its probe (a truncated, zeroed or deleted segment, a bad TOC or manifest,
-    another schema version) is moved aside and rebuilt once; only a second failure is an error."""
+def ensure_generation(files: CorpusFiles, root: Path | None = None, *, force: bool = False) -> Path:
+    """The complete generation folder for these reference files, built first when missing (or when forced). Only
+    a build parses the Markdown; finding an existing generation reads and hashes the files, nothing more."""
     root = root or index_root()
-    gen = generation_dir(corpus, root)
-    problem = None
+    stamp_file = root / "stamps" / files.stamp
+    if not force:
+        try:  # these exact files (names, sizes, mtimes) were seen before: skip reading and hashing them
+            known = root / stamp_file.read_text().strip()
+            if known.name.startswith(f"gen-v{SCHEMA_VERSION}-") and _read_manifest(known) is not None:
+                return known
+        except OSError:
+            pass
+    gen = generation_dir(files, root)
+    if force or _read_manifest(gen) is None:
+        corpus = files if isinstance(files, Corpus) else Corpus(files.root)
+        build(corpus, root, replace=force)
+    try:
+        stamp_file.parent.mkdir(exist_ok=True)
+        tmp = stamp_file.with_name(f".{stamp_file.name}-{os.getpid()}")
+        tmp.write_text(gen.name)
+        os.replace(tmp, stamp_file)
+    except OSError:
+        pass  # a read-only index folder: the next start hashes the files again, nothing worse
+    return gen
+
+
+def open_generation(gen: Path):
+    """Open one built generation read-only (the one place an index is opened)."""
+    try:
+        return whoosh_index.open_dir(str(gen))
+    except Exception as exc:  # whoosh raises several unrelated types for a damaged folder
+        raise IndexError_(f"cannot open the search index at {gen}: {exc}",
+                          hint="run 'do-expert index build' to rebuild it") from exc
+
+
+def open_healthy(files: CorpusFiles, root: Path | None = None, *, force: bool = False,
+                 opener: Callable[[Path], Any] | None = None):
+    """Find (or build) the generation for ``files``, check it, open it with ``opener`` and probe it.
+
+    A generation that fails its checks or its probe (a truncated, zeroed or deleted file, a bad TOC, catalogue or
+    manifest, another schema version) is moved aside and rebuilt once; only a second failure is an error. Nothing is
+    unpickled from a folder before its manifest and file table check out."""
+    root = root or index_root()
+    opener = opener or open_generation
+    problem, gen = None, generation_dir(files, root)
     for attempt in (1, 2):
-        if force or _read_manifest(gen) is None:
-            build(corpus, root, replace=force or gen.exists())
-        problem = check_generation(gen, corpus)
+        gen = ensure_generation(files, root, force=force)
+        problem = check_generation(gen)
         if problem is None:
             try:
-                ix = whoosh_index.open_dir(str(gen))
-                _probe(ix, _read_manifest(gen))
-                return ix
-            except Exception as exc:  # whoosh raises several unrelated types for a damaged folder
+                opened = opener(gen)
+                _probe(opened, _read_manifest(gen))
+                return opened
+            except Exception as exc:  # whoosh raises several unrelated types for damaged data
                 problem = f"{type(exc).__name__}: {str(exc)[:200]}"
         if attempt == 1:
             log.warning("search index %s is damaged (%s); moving it aside and rebuilding", gen.name, problem)
@@ -229,9 +289,15 @@ def _move_aside(gen: Path, root: Path, prefix: str) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
+def open_index(corpus: CorpusFiles, root: Path | None = None, *, force: bool = False):
+    """Open the Whoosh index for this corpus, building it first when it is missing or stale (or when forced), and
+    healing it when it is damaged (see ``open_healthy``)."""
+    return open_healthy(corpus, root, force=force)
+
+
 def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     """Build the generation for ``corpus`` under ``root``; a no-op when another process already built it."""
-    from server.search.indexer import write_sections  # late import: indexer pulls in the analyzers
+    from server.search.indexer import doc_catalogue, speller_vocabulary, write_sections  # late: analyzers
 
     gen = generation_dir(corpus, root)
     try:
@@ -245,7 +311,10 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     started = time.perf_counter()
     try:
         ix = whoosh_index.create_in(str(tmp), build_schema())
-        write_sections(ix, corpus)
+        write_sections(ix, corpus, tmp)
+        (tmp / DOCS_FILE).write_text(json.dumps(doc_catalogue(corpus), separators=(",", ":")), encoding="utf-8")
+        (tmp / VOCAB_FILE).write_text(json.dumps(speller_vocabulary(corpus), separators=(",", ":")),
+                                      encoding="utf-8")
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "fingerprint": corpus.fingerprint,
@@ -282,10 +351,15 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
 
 
 def _prune(root: Path, keep: str) -> None:
-    """Remove old generations (best effort). A reader that still has one open keeps its open files on POSIX."""
+    """Remove old generations (best effort). A reader that still has one open keeps its open files on POSIX. Stamp
+    files pointing at removed generations are ignored by readers (they check the manifest) and pruned here."""
     gens = sorted((p for p in root.glob("gen-*") if p.name != keep), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in gens[KEEP_GENERATIONS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
+    stamps = root / "stamps"
+    if stamps.is_dir() and len(list(stamps.iterdir())) > 64:
+        for old_stamp in sorted(stamps.iterdir(), key=lambda p: p.stat().st_mtime)[:-32]:
+            old_stamp.unlink(missing_ok=True)
 
 
 def _remove_leftovers(root: Path) -> None:

@@ -164,15 +164,20 @@ SYNONYMS: dict[str, str] = {
 _WORDS = re.compile(r"[A-Za-z0-9_$.-]+")
 
 
+def expansions_by_position(query: str) -> dict[int, list[str]]:
+    """Expansion strings keyed by the character offset of the word (or of a pair's first word) that triggers them."""
+    found = [(m.start(), m.group(0).lower().strip(".-")) for m in _WORDS.finditer(query)]
+    out: dict[int, list[str]] = {}
+    for i, (start, w) in enumerate(found):
+        if w in SYNONYMS:
+            out.setdefault(start, []).append(SYNONYMS[w])
+        if i + 1 < len(found):
+            pair = f"{w} {found[i + 1][1]}"
+            if pair in SYNONYMS:
+                out.setdefault(start, []).append(SYNONYMS[pair])
+    return out
+
+
 def expand(query: str) -> list[str]:
     """Expansion terms for a query (each a short string to analyze like query text)."""
-    words = [w.lower().strip(".-") for w in _WORDS.findall(query)]
-    out: list[str] = []
-    for i, w in enumerate(words):
-        if w in SYNONYMS:
-            out.append(SYNONYMS[w])
-        if i + 1 < len(words):
-            pair = f"{w} {words[i + 1]}"
-            if pair in SYNONYMS:
-                out.append(SYNONYMS[pair])
-    return out
+    return [e for extras in expansions_by_position(query).values() for e in extras]

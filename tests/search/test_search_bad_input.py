@@ -68,7 +68,7 @@ def test_unknown_topic_lists_the_valid_ones(fixture_engine):
 def test_bad_ids_come_back_missing(fixture_engine, ident):
     result = fixture_engine.read([ident])
     assert result.sections == [] and len(result.missing) == 1
-    assert len(result.missing[0]) <= 200
+    assert len(result.missing[0].id) <= 200
 
 
 def test_read_valid_ids_dedupes_and_accepts_uris(fixture_engine):
@@ -81,3 +81,21 @@ def test_read_valid_ids_dedupes_and_accepts_uris(fixture_engine):
 def test_read_id_count_is_checked(fixture_engine, ids):
     with pytest.raises(InvalidInputError):
         fixture_engine.read(ids)
+
+
+@pytest.mark.parametrize("max_chars", [0, 199, 200_001, -5, True, "1000", 3.5])
+def test_max_chars_out_of_range_is_a_clear_error(fixture_engine, max_chars):
+    from server.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="max_chars must be an integer from 200 to 200000"):
+        fixture_engine.read(["storage"], max_chars=max_chars)
+    with pytest.raises(InvalidInputError, match="max_chars"):
+        fixture_engine.search("transactions", include_text=True, max_chars=max_chars)
+
+
+def test_unknown_source_is_a_clear_error(fixture_engine):
+    from server.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="unknown source"):
+        fixture_engine.search("transactions", source="elsewhere")
+    assert fixture_engine.search("transactions", source="bundled").results

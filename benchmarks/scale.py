@@ -1,0 +1,146 @@
+"""Scale benchmark: the corpus at 1x and at Nx (copies of references/ under new doc ids, as user docs will bring).
+
+    python benchmarks/scale.py [--factors 1 50] [--queries 60]
+
+For each size, in the same run: index build time against SQLite FTS5's build of the same sections, then in a fresh
+process (what a server start costs) the time from spawn to the first search answer, the in-process query p50/p99
+over the question sets, FTS5's p50 over the same questions, and peak RSS. Prints a Markdown table with ratios
+against the 1x figures and against FTS5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from server.search.corpus import Corpus, reference_files  # noqa: E402
+from server.search.store import build  # noqa: E402
+
+_ID_LINE = re.compile(r"^id:\s*(\S+)\s*$", re.MULTILINE)
+_ALIASES = re.compile(r"^aliases:.*$", re.MULTILINE)
+
+# Runs in a fresh interpreter: spawn -> engine open -> first answer, then the query loop and peak RSS.
+PROBE = r"""
+import json, statistics, sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from server.search import engine as em
+em.RECHECK_SECONDS = float("inf")
+e = em.SearchEngine(references=Path(sys.argv[1]), index_dir=Path(sys.argv[2]))
+first = e.search("how do alarm retries work")
+t_first = time.perf_counter() - t0
+qs = json.loads(sys.argv[3])
+times = []
+for q in qs:
+    s = time.perf_counter(); e.search(q); times.append(time.perf_counter() - s)
+times.sort()
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over execve, so it would report the (big) parent's peak
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({"first": t_first, "p50": statistics.median(times), "p99": times[max(0, int(len(times) * .99) - 1)],
+                  "rss_mb": hwm / 1024}))
+"""
+
+
+def make_corpus(factor: int, dest: Path) -> Path:
+    """references/ copied ``factor`` times; copy k>0 of doc X is doc X-cK (aliases dropped: they must be unique)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in reference_files(ROOT / "references"):
+        text = path.read_text(encoding="utf-8")
+        for k in range(factor):
+            if k == 0:
+                (dest / path.name).write_text(text, encoding="utf-8")
+                continue
+            new_id = f"{path.stem}-c{k}"
+            copy = _ID_LINE.sub(f"id: {new_id}", text, count=1)
+            copy = _ALIASES.sub("aliases: []", copy, count=1)
+            (dest / f"{new_id}.md").write_text(copy, encoding="utf-8")
+    return dest
+
+
+def fts5_build(corpus: Corpus) -> tuple[float, sqlite3.Connection]:
+    t0 = time.perf_counter()
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE s USING fts5(sid UNINDEXED, heading, body, tokenize='porter unicode61')")
+    db.executemany("INSERT INTO s VALUES (?, ?, ?)",
+                   [(sid, sec.path_text, sec.own_markdown) for sid, sec in corpus.sections.items()])
+    db.commit()
+    return time.perf_counter() - t0, db
+
+
+def fts5_query_p50(db: sqlite3.Connection, questions: list[str]) -> float:
+    import statistics
+
+    times = []
+    for q in questions:
+        ws = [w for w in re.findall(r"[a-z0-9_]+", q.lower()) if len(w) > 1]
+        expr = " OR ".join(f'"{w}"' for w in ws)
+        t0 = time.perf_counter()
+        db.execute("SELECT sid FROM s WHERE s MATCH ? ORDER BY bm25(s) LIMIT 10", (expr,)).fetchall()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def load_questions(limit: int) -> list[str]:
+    import yaml
+
+    out = []
+    for name in ("questions_holdout.yaml", "questions_sentences.yaml"):
+        out += [d["q"] for d in yaml.safe_load((ROOT / "benchmarks" / name).read_text()) if isinstance(d, dict)]
+    return out[:limit]
+
+
+def measure(factor: int, work: Path, questions: list[str]) -> dict:
+    refs = make_corpus(factor, work / f"refs-{factor}x")
+    index_dir = work / f"index-{factor}x"
+    t0 = time.perf_counter()
+    corpus = Corpus(refs)
+    parse = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    build(corpus, index_dir)
+    built = time.perf_counter() - t0
+    fts_built, db = fts5_build(corpus)
+    probe = subprocess.run([sys.executable, "-c", PROBE, str(refs), str(index_dir), json.dumps(questions)],
+                           cwd=ROOT, capture_output=True, text=True, check=True)
+    got = json.loads(probe.stdout.strip().splitlines()[-1])
+    return {"factor": factor, "sections": len(corpus.sections), "build": built, "fts_build": fts_built, "parse": parse,
+            "fts_p50": fts5_query_p50(db, questions), **got}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--factors", type=int, nargs="+", default=[1, 50])
+    ap.add_argument("--queries", type=int, default=60)
+    args = ap.parse_args()
+    questions = load_questions(args.queries)
+    work = Path(tempfile.mkdtemp(prefix="do-expert-scale-"))
+    try:
+        rows = [measure(f, work, questions) for f in args.factors]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    base = rows[0]
+    print(f"{len(questions)} questions; figures from one run on this machine\n")
+    print("| corpus | sections | spawn to first answer | vs 1x | p50 query | p99 query | FTS5 p50 | RSS | build | "
+          "FTS5 build | build / FTS5 | from files: (parse + build) / (parse + FTS5) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['factor']}x | {r['sections']} | {r['first'] * 1000:.0f} ms | {r['first'] / base['first']:.2f}x | "
+              f"{r['p50'] * 1000:.1f} ms | {r['p99'] * 1000:.1f} ms | {r['fts_p50'] * 1000:.2f} ms | "
+              f"{r['rss_mb']:.0f} MB | {r['build']:.1f} s | {r['fts_build']:.2f} s | "
+              f"{r['build'] / max(r['fts_build'], 1e-9):.0f}x | "
+              f"{(r['parse'] + r['build']) / (r['parse'] + r['fts_build']):.1f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

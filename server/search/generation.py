@@ -1,0 +1,112 @@
+"""One opened index generation: the Whoosh index plus what the build stored beside it.
+
+Immutable once opened, so every thread shares it: each thread gets its own Whoosh searcher, the per-term score cache
+is shared, the doc catalogue (docs.json) and the speller's vocabulary (vocab.json) are read on first need, and each
+section's token set (tokens.txt) is read through mmap.
+"""
+
+from __future__ import annotations
+
+import mmap
+import threading
+from array import array
+from functools import cached_property
+from pathlib import Path
+
+from server.errors import IndexError_
+from server.search.corpus import CorpusFiles, Document, Section, parse_document
+from server.search.indexer import TOKENS_FILE, TOKENS_INDEX
+from server.search.scorer import TermScores
+from server.search.scoring import SharedIdfBM25F
+from server.search.spelling import Speller
+from server.search.store import DOCS_FILE, VOCAB_FILE, open_generation, read_sidecar
+
+
+class TokenSets:
+    """Per-section token sets stored at build time (tokens.txt + tokens.idx), read through mmap: only the pages of
+    the sections a query looks at are ever loaded, whatever the size of the corpus."""
+
+    def __init__(self, gen: Path) -> None:
+        try:
+            with open(gen / TOKENS_FILE, "rb") as f:
+                self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if f.seek(0, 2) else b""
+            self._offsets = array("Q")
+            self._offsets.frombytes((gen / TOKENS_INDEX).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise IndexError_(f"the search index at {gen} lacks readable token sets: {exc}",
+                              hint="run 'do-expert index build' to rebuild it") from exc
+
+    def get(self, docnum: int) -> set[str]:
+        start, end = self._offsets[docnum], self._offsets[docnum + 1]
+        return set(self._data[start:end].decode("utf-8").split())
+
+
+class Generation:
+    """One opened index generation and the catalogue stored with it. Immutable: shared by all threads."""
+
+    def __init__(self, files: CorpusFiles, gen: Path) -> None:
+        self.files = files
+        self.path = gen
+        self.ix = open_generation(gen)
+        self._local = threading.local()
+        self._parsed: dict[str, Document] = {}
+        self._tokens = TokenSets(gen)
+        self.term_scores = TermScores()
+
+    @cached_property
+    def _catalogue(self) -> tuple[dict[str, dict], dict[str, str], list[str], list[str]]:
+        """docs.json, read on first need (a search without a topic filter needs none of it)."""
+        docs = {d["id"]: d for d in read_sidecar(self.path, DOCS_FILE).get("docs", [])}
+        aliases = {a: d["id"] for d in docs.values() for a in d.get("aliases", [])}
+        section_ids = [sid for d in docs.values() for sid, _ in d["sections"]]
+        # Document numbers follow the catalogue's order (one segment, written in that order): the topic of each.
+        topic_of = [d["id"] for d in docs.values() for _ in d["sections"]]
+        if len(topic_of) != self.ix.doc_count_all():
+            raise IndexError_(f"the search index at {self.path} does not match its docs.json",
+                              hint="run 'do-expert index build' to rebuild it")
+        return docs, aliases, section_ids, topic_of
+
+    @property
+    def docs(self) -> dict[str, dict]:
+        return self._catalogue[0]
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        return self._catalogue[1]
+
+    @property
+    def section_ids(self) -> list[str]:
+        return self._catalogue[2]
+
+    @property
+    def topic_of(self) -> list[str]:
+        return self._catalogue[3]
+
+    def searcher(self):
+        """This thread's searcher: Whoosh searchers keep file positions, so threads do not share one."""
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self._local.searcher = self.ix.searcher(weighting=SharedIdfBM25F(B=0.6, K1=1.2))
+        return s
+
+    def tokens(self, docnum: int) -> set[str]:
+        return self._tokens.get(docnum)
+
+    @cached_property
+    def speller(self) -> Speller:
+        vocab = read_sidecar(self.path, VOCAB_FILE)
+        return Speller.from_vocabulary(vocab.get("counts", {}), vocab.get("display", {}))
+
+    def document(self, doc_id: str) -> Document | None:
+        """The parsed doc, parsed on first use from its file (the file name is the doc id)."""
+        doc = self._parsed.get(doc_id)
+        if doc is None and doc_id in self.docs:
+            doc = self._parsed[doc_id] = parse_document(self.files.root / self.docs[doc_id]["file"])
+        return doc
+
+    def resolve(self, ident: str) -> Document | Section | None:
+        doc_part, _, slug = ident.partition("#")
+        doc = self.document(self.aliases.get(doc_part, doc_part))
+        if doc is None or not slug:
+            return doc
+        return next((s for s in doc.sections if s.slug == slug), None)
