@@ -212,9 +212,10 @@ def coverage(keys: CoverageKeys, matched: set[str], *, for_rank: bool = False) -
     return got / total
 
 
-# `covered` is true when the best result's relevance reaches this. Calibrated on benchmarks/questions.yaml (on-topic,
-# keep >= 97%) against benchmarks/questions_offtopic_tuning.yaml, with headroom for docs added later.
-COVERED_THRESHOLD = 0.30
+# `covered` is true when the best result's relevance reaches this. Calibrated on the tuning sets only
+# (questions.yaml and the two new-topic tuning sets, on-topic, keep >= 97%) against questions_offtopic_tuning.yaml;
+# re-calibrated from 0.30 when the Agents SDK and platform docs landed (25 docs): kept 0.976, flagged 0.875 there.
+COVERED_THRESHOLD = 0.40
 STRENGTH_SCALE = 2.0
 
 
