@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -33,9 +34,22 @@ def _review_pool() -> ProcessPoolExecutor:
     with _pool_lock:
         if _pool is None:
             # spawn, not fork: the server has threads, and a forked child could inherit a held lock
-            _pool = ProcessPoolExecutor(max_workers=REVIEW_WORKERS, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(max_workers=REVIEW_WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_exit_with_parent, initargs=(os.getpid(),))
             atexit.register(shutdown)
         return _pool
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In each review worker: exit when the server is gone. A server killed by a signal runs no atexit hook, and
+    an orphaned worker would otherwise wait on its queue forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="do-expert-parent-watch", daemon=True).start()
 
 
 def shutdown() -> None:

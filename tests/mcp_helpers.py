@@ -41,8 +41,11 @@ def start_http_server(index_dir: Path, token: str | None = None, **extra_env: st
     env.pop("DO_EXPERT_TOKEN", None)
     if token:
         env["DO_EXPERT_TOKEN"] = token
+    # stderr goes to a file, never a pipe nobody reads: a full pipe blocks the server's logging, and with it the
+    # event loop (a load test once hung that way after ~64 KB of request logs).
+    log_file = open(Path(index_dir).parent / f"http-server-{port}.log", "w+b")  # noqa: SIM115 - closed with proc
     proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--transport", "http", "--port", str(port)],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
@@ -50,7 +53,8 @@ def start_http_server(index_dir: Path, token: str | None = None, **extra_env: st
             return f"http://127.0.0.1:{port}/mcp", proc
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode())
+                log_file.seek(0)
+                raise RuntimeError(log_file.read().decode(errors="replace")[-4000:])
             time.sleep(0.2)
     proc.terminate()
     raise RuntimeError("HTTP server did not start within 90 s")

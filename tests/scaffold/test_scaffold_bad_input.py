@@ -39,7 +39,7 @@ def test_good_project_names_pass(name):
 def test_long_input_is_truncated_in_the_message():
     with pytest.raises(InvalidInputError) as err:
         scaffold_project("x" * 5000, "counter")
-    assert "(5000 characters)" in err.value.message
+    assert "(5,000 characters)" in err.value.message
 
 
 @pytest.mark.parametrize("template", ["nope", "", "../counter", "Counter", "counter ", "x" * 5000])
