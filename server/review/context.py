@@ -204,6 +204,7 @@ class ReviewContext:
                 if kind:
                     al[src.ntext(name)] = kind
         for _ in range(3):  # aliases of aliases (const s = this.ctx.storage; const sql = s.sql)
+            before = dict(al)
             for n in src.nodes("variable_declarator"):
                 name, value = n.child_by_field_name("name"), n.child_by_field_name("value")
                 if name is None or value is None:
@@ -230,6 +231,8 @@ class ReviewContext:
                 if kind:
                     lt = src.ntext(left)
                     al[("this." + lt) if n.type == "public_field_definition" and not lt.startswith("this.") else lt] = kind
+            if al == before:
+                break  # a fixed point: another pass would find nothing new
         self._kinds_frozen[src.path] = True  # aliases are final: kinds of expressions can be cached from now on
         return al
 

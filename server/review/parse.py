@@ -122,9 +122,15 @@ class SourceFile:
         self._index: dict[str, list[ts.Node]] = {}
         self._starts: dict[str, list[int]] = {}
         for t in INDEXED_TYPES:
-            nodes = sorted(captures.get(t.replace("_", "-"), []), key=lambda n: (n.start_byte, -n.end_byte))
+            nodes = captures.get(t.replace("_", "-"), [])
+            starts = [n.start_byte for n in nodes]
+            # Captures come in tree order (an outer node before the nodes it contains), which is the order wanted;
+            # sort only if that ever stops holding.
+            if any(a > b for a, b in zip(starts, starts[1:])):
+                nodes = sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
+                starts = [n.start_byte for n in nodes]
             self._index[t] = nodes
-            self._starts[t] = [n.start_byte for n in nodes]
+            self._starts[t] = starts
         self.line_starts = [0]
         for m in re.finditer(b"\n", self.data):
             self.line_starts.append(m.end())
