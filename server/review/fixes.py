@@ -1,0 +1,146 @@
+"""Machine-applicable fixes: text edits that findings carry, and the code that applies them.
+
+An edit replaces the text between two positions with new text. Positions are 1-based lines and 1-based character
+columns (code points), exactly as findings report them; the end is exclusive, so an insertion has start == end.
+Edits to one file are applied from the last to the first, so earlier positions stay valid. Two edits that overlap
+cannot both be applied: the first (by position) wins and the other waits for the next pass, as in ruff and eslint
+(``review``, apply, ``review`` again). Identical edits (two findings offering the same change, e.g. the same import)
+count once.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from ..errors import InvalidInputError
+from ..models import Finding, TextEdit
+
+
+@dataclass(frozen=True)
+class Edit:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+    def model(self, path: str | None = None) -> TextEdit:
+        return TextEdit(path=path or self.path, line=self.line, column=self.column, end_line=self.end_line,
+                        end_column=self.end_column, text=self.text)
+
+
+def edit_bytes(src, start_byte: int, end_byte: int, text: str) -> Edit:
+    """An edit over a byte range of a parsed source (``SourceFile``), converted to line/character columns."""
+    sl, sc = _point(src, start_byte)
+    el, ec = _point(src, end_byte)
+    return Edit(src.path, sl, sc, el, ec, text)
+
+
+def original_text(src, start_byte: int, end_byte: int) -> str:
+    """The user's own text over a byte range (``src.data`` may hold recovery rewrites; ``src.text`` never does)."""
+    return src.text.encode("utf-8", "surrogatepass")[start_byte:end_byte].decode("utf-8", "replace")
+
+
+def _point(src, byte: int) -> tuple[int, int]:
+    import bisect
+    row = bisect.bisect_right(src.line_starts, byte) - 1
+    return row + 1, src.column(row, byte - src.line_starts[row])
+
+
+def _offset(line_starts: list[int], text: str, line: int, column: int) -> int:
+    if not 1 <= line <= len(line_starts):
+        raise InvalidInputError(f"edit position line {line} is outside the file ({len(line_starts)} lines)",
+                                hint="The file changed since it was reviewed; review it again.")
+    start = line_starts[line - 1]
+    end = line_starts[line] - 1 if line < len(line_starts) else len(text)
+    if not 1 <= column <= end - start + 1:
+        raise InvalidInputError(f"edit position {line}:{column} is outside its line",
+                                hint="The file changed since it was reviewed; review it again.")
+    return start + column - 1
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    pos = text.find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+    return starts
+
+
+def apply_edits(text: str, edits: Iterable[TextEdit | Edit]) -> tuple[str, list[TextEdit | Edit]]:
+    """Apply the edits that do not overlap an earlier one; return the new text and the edits left over."""
+    starts = _line_starts(text)
+    spans = []
+    for e in dict.fromkeys(_key(e) for e in edits):  # identical edits once, in first-seen order
+        line, column, end_line, end_column, new = e
+        a, b = _offset(starts, text, line, column), _offset(starts, text, end_line, end_column)
+        if b < a:
+            raise InvalidInputError(f"edit {line}:{column}-{end_line}:{end_column} ends before it starts",
+                                    hint="Edits need start <= end.")
+        spans.append((a, b, new, e))
+    spans.sort(key=lambda s: (s[0], s[1]))
+    accepted, left = [], []
+    last_end = -1
+    for a, b, new, e in spans:
+        # an insertion at the very end of an accepted replacement is fine; anything inside it is not
+        if accepted and (a < last_end or (a == last_end and a == accepted[-1][0] and b == a and accepted[-1][1] == a)):
+            left.append(e)
+            continue
+        accepted.append((a, b, new))
+        last_end = max(last_end, b)
+    out = text
+    for a, b, new in reversed(accepted):
+        out = out[:a] + new + out[b:]
+    return out, left
+
+
+def _key(e: TextEdit | Edit) -> tuple[int, int, int, int, str]:
+    return (e.line, e.column, e.end_line, e.end_column, e.text)
+
+
+def chosen_fixes(findings: Sequence[Finding], unsafe: bool) -> dict[str, list[Finding]]:
+    """Findings whose edits ``--fix`` (safe only) or ``--unsafe-fixes`` (all) applies, by path."""
+    out: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.edits and (f.fix_safety == "safe" or (unsafe and f.fix_safety == "unsafe")):
+            out.setdefault(f.path, []).append(f)
+    return out
+
+
+def fix_texts(texts: dict[str, str], findings: Sequence[Finding], unsafe: bool) -> tuple[dict[str, str], list[Finding]]:
+    """New contents of the files that change, and the findings whose fixes were applied in full. A finding with
+    one edit left over (overlapping another fix) is not counted; the next review offers it again."""
+    changed: dict[str, str] = {}
+    applied: list[Finding] = []
+    for path, fs in chosen_fixes(findings, unsafe).items():
+        if path not in texts:
+            continue
+        all_edits = [e for f in fs for e in f.edits if e.path == path]
+        new, left = apply_edits(texts[path], all_edits)
+        left_keys = {_key(e) for e in left}
+        applied.extend(f for f in fs if not any(_key(e) in left_keys for e in f.edits))
+        if new != texts[path]:
+            changed[path] = new
+    return changed, applied
+
+
+def write_atomically(path: str, content: str) -> None:
+    """Write through a temporary file in the same folder and rename it over the original, keeping its mode, so a
+    crash never leaves a half-written source file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=".do-expert-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(content)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
