@@ -4,7 +4,7 @@
     do-expert search QUERY [--limit N] [--topic T] [--json]
     do-expert read ID... [--json]
     do-expert index build|status [--json]
-    do-expert review PATH... [--format text|json|sarif] [--strict] [--compatibility-date D]
+    do-expert review PATH... [--format text|json|sarif] [--strict] [--compatibility-date D] [--fix] [--unsafe-fixes]
     do-expert rules [RULE] [--json]
     do-expert new NAME --template T [--dir D] [--config-style exports|migrations] [--force] [--json]
     do-expert templates [--json]
@@ -103,7 +103,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     from server.review.files import collect_paths
 
     files = collect_paths(args.paths)
-    result = review_files(files, args.compatibility_date)
+    if args.fix or args.unsafe_fixes:
+        result = _apply_fixes(files, args)
+    else:
+        result = review_files(files, args.compatibility_date)
     fmt = "json" if args.json else args.format
     if fmt == "json":
         _print_json(result)
@@ -113,6 +116,29 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(format_text(result))
     failing = result.summary.error + (result.summary.warning if args.strict else 0)
     return 1 if failing else 0
+
+
+def _apply_fixes(files, args):
+    """--fix / --unsafe-fixes: fix, re-review, repeat; write each changed file atomically; report on stderr. The
+    review printed afterwards is of the fixed code."""
+    from server.review.fixes import fix_loop, write_atomically
+
+    run = fix_loop(files, unsafe=args.unsafe_fixes, compatibility_date=args.compatibility_date)
+    for path, text in run.texts.items():
+        write_atomically(path, text)
+        rules = run.fixed.get(path, [])
+        counts = ", ".join(f"{r} x{rules.count(r)}" if rules.count(r) > 1 else r for r in dict.fromkeys(rules))
+        print(f"fixed {path}: {len(rules)} finding(s) ({counts})", file=sys.stderr)
+    for path in run.refused:
+        print(f"not fixed {path}: the fixed text would not parse; fix it by hand", file=sys.stderr)
+    left = [f for f in run.result.findings if f.edits]
+    if not args.unsafe_fixes and any(f.fix_safety == "unsafe" for f in left):
+        n = sum(f.fix_safety == "unsafe" for f in left)
+        print(f"{n} more fix(es) available with --unsafe-fixes (they change behaviour or add stubs: read them)",
+              file=sys.stderr)
+    if not run.texts:
+        print("nothing to fix", file=sys.stderr)
+    return run.result
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -209,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too, not only on errors")
     p.add_argument("--compatibility-date", metavar="YYYY-MM-DD",
                    help="judge date-gated rules as of this date (default: the config's compatibility_date)")
+    p.add_argument("--fix", action="store_true",
+                   help="apply the safe fixes (behaviour kept), review again, and print the review of the result")
+    p.add_argument("--unsafe-fixes", action="store_true",
+                   help="apply the unsafe fixes too (behaviour changes, or stubs to fill in); implies --fix")
     p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("rules", help="list the review rules, or explain one")

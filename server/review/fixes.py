@@ -144,3 +144,50 @@ def write_atomically(path: str, content: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+@dataclass
+class FixRun:
+    """What a fix loop did: the final texts of the files that changed, the rules fixed per file (in the order the
+    passes applied them), files whose fixes were refused because the result no longer parsed, and the review of
+    the fixed code."""
+    texts: dict[str, str]
+    fixed: dict[str, list[str]]
+    refused: list[str]
+    result: object  # ReviewResult of the final pass
+    passes: int
+
+
+def fix_loop(files: Sequence[tuple[str, str]], unsafe: bool, compatibility_date: str | None = None,
+             max_passes: int = 5) -> FixRun:
+    """Review, apply the chosen fixes, review again, until no applicable fix is left (or ``max_passes``): the loop
+    an agent runs with ``review_code``. A file whose fixed text has a syntax error its original did not have keeps
+    its original text (a fix must never make code worse), and is reported in ``refused``."""
+    from .engine import review_files  # engine -> rules -> fixes: imported late to keep the import graph acyclic
+    from .parse import SourceFile
+    from .config import is_config_path
+
+    original = dict(files)
+    texts = dict(files)
+    fixed: dict[str, list[str]] = {}
+    refused: list[str] = []
+    passes = 0
+    result = review_files(list(texts.items()), compatibility_date)
+    while passes < max_passes:
+        changed, applied = fix_texts(texts, result.findings, unsafe)
+        for path in list(changed):
+            if path in refused:
+                del changed[path]
+            elif not is_config_path(path) and SourceFile(path, changed[path]).has_errors \
+                    and not SourceFile(path, texts[path]).has_errors:
+                refused.append(path)
+                del changed[path]
+        if not changed:
+            break
+        passes += 1
+        for f in applied:
+            if f.path in changed:
+                fixed.setdefault(f.path, []).append(f.rule)
+        texts.update(changed)
+        result = review_files(list(texts.items()), compatibility_date)
+    return FixRun({p: t for p, t in texts.items() if t != original.get(p)}, fixed, refused, result, passes)

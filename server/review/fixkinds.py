@@ -129,3 +129,78 @@ def _contains(node: ts.Node, types: tuple[str, ...]) -> bool:
             continue  # a nested callback's own return/await is its own business
         stack.extend(n.children)
     return False
+
+
+_DO_NAME_RE = re.compile(r"\bDurableObject\b")
+_BASE_MEMBERS = ("ctx", "env")  # protected in DurableObject: a private parameter property of that name clashes
+
+
+def extend_durable_object(src: SourceFile, cls_node: ts.Node) -> tuple[Edit, ...]:
+    """The legacy shape (``implements DurableObject``, or a ``(state, env)`` constructor) rewritten to ``extends
+    DurableObject<Env>``: the heritage clause, ``super(state, env)`` as the constructor's first statement, no
+    ``private`` on a parameter named ``env``/``ctx`` (the base class declares them), and the import. Offered for a
+    constructor of exactly two plain parameters, or none."""
+    name = cls_node.child_by_field_name("name")
+    body = cls_node.child_by_field_name("body")
+    heritage = next((c for c in cls_node.children if c.type == "class_heritage"), None)
+    if name is None or body is None:
+        return ()
+    edits: list[Edit] = []
+    ctor = next((m for m in body.named_children if m.type == "method_definition"
+                 and src.text_of(m.child_by_field_name("name")) == "constructor"), None)
+    for m in body.named_children:
+        if m.type in ("public_field_definition", "field_definition") and \
+                src.text_of(m.child_by_field_name("name")) in _BASE_MEMBERS:
+            return ()  # a field named ctx/env would clash with the base class's: leave the rewrite to a person
+    env_type = ""
+    if ctor is not None:
+        params = [p for p in ctor.child_by_field_name("parameters").named_children if p.type != "comment"]
+        block = ctor.child_by_field_name("body")
+        if len(params) != 2 or block is None or "super" in src.text_of(block):
+            return ()
+        names = []
+        for p in params:
+            ident = p.child_by_field_name("pattern")
+            if p.type != "required_parameter" or ident is None or ident.type != "identifier":
+                return ()
+            names.append(src.text_of(ident))
+            mods = [c for c in p.children if c.type in ("accessibility_modifier", "readonly")]
+            if mods and names[-1] in _BASE_MEMBERS:
+                edits.append(edit_bytes(src, mods[0].start_byte, ident.start_byte, ""))
+        ann = params[1].child_by_field_name("type")
+        if ann is not None:
+            env_type = original_text(src, ann.start_byte, ann.end_byte).lstrip(":").strip()
+        first = block.children[0]
+        indent = _indent_of(src, ctor) + "  "
+        call = f"super({names[0]}, {names[1]});"
+        if block.end_point[0] == block.start_point[0]:  # `{}` or `{ stmt }` on the constructor's line
+            inner = original_text(src, first.end_byte, block.children[-1].start_byte).strip()
+            rest = f"\n{indent}{inner}" if inner else ""
+            edits.append(edit_bytes(src, first.end_byte, block.end_byte,
+                                    f"\n{indent}{call}{rest}\n{_indent_of(src, ctor)}}}"))
+        else:
+            edits.append(edit_bytes(src, first.end_byte, first.end_byte, f"\n{indent}{call}"))
+    type_args = f"<{env_type}>" if env_type and not _is_js(src) and "\n" not in env_type else ""
+    clause = f"extends DurableObject{type_args}"
+    if heritage is not None:
+        impl = next((c for c in heritage.named_children if c.type == "implements_clause"), None)
+        if any(c.type == "extends_clause" for c in heritage.named_children) or impl is None:
+            return ()
+        types = [c for c in impl.named_children if c.type != "comment"]
+        if len(types) != 1 or src.text_of(types[0]) != "DurableObject":
+            return ()
+        edits.append(edit_bytes(src, impl.start_byte, impl.end_byte, clause))
+    else:
+        after = cls_node.child_by_field_name("type_parameters") or name
+        edits.append(edit_bytes(src, after.end_byte, after.end_byte, " " + clause))
+    if not _imports_durable_object(src):
+        edits.append(edit_bytes(src, 0, 0, 'import { DurableObject } from "cloudflare:workers";\n'))
+    return tuple(edits)
+
+
+def _imports_durable_object(src: SourceFile) -> bool:
+    for stmt in src.root.named_children:
+        if stmt.type == "import_statement" and "cloudflare:workers" in src.text_of(stmt) and \
+                _DO_NAME_RE.search(src.text_of(stmt)) and not src.text_of(stmt).startswith("import type"):
+            return True
+    return False
