@@ -76,8 +76,10 @@ def apply_edits(text: str, edits: Iterable[TextEdit | Edit]) -> tuple[str, list[
     """Apply the edits that do not overlap an earlier one; return the new text and the edits left over."""
     starts = _line_starts(text)
     spans = []
-    for e in dict.fromkeys(_key(e) for e in edits):  # identical edits once, in first-seen order
-        line, column, end_line, end_column, new = e
+    unique: dict[tuple, TextEdit | Edit] = {}
+    for e in edits:
+        unique.setdefault(_key(e), e)  # identical edits once, in first-seen order
+    for (line, column, end_line, end_column, new), e in unique.items():
         a, b = _offset(starts, text, line, column), _offset(starts, text, end_line, end_column)
         if b < a:
             raise InvalidInputError(f"edit {line}:{column}-{end_line}:{end_column} ends before it starts",
