@@ -9,7 +9,7 @@ import re
 import tree_sitter as ts
 
 from .fixes import Edit, edit_bytes, original_text
-from .parse import SourceFile, call_args, receiver
+from .parse import SourceFile, call_args, enclosing_function, receiver
 
 _JS = (".js", ".mjs", ".cjs", ".jsx")
 _INDENT_RE = re.compile(r"[ \t]*")
@@ -50,10 +50,16 @@ WS_STUB = ("async webSocketMessage(_ws: WebSocket, _message: string | ArrayBuffe
 WS_STUB_JS = "async webSocketMessage(_ws, _message) {\n" + WS_STUB.split("\n", 1)[1]
 
 
-def _storage_of(src: SourceFile, call: ts.Node) -> str | None:
+def _storage_of(ctx, src: SourceFile, call: ts.Node) -> str | None:
     """``this.ctx.storage`` for ``this.ctx.storage.sql.exec(...)``: the storage expression a transactionSync call
-    needs, when the exec's receiver spells it out."""
+    needs, when the exec's receiver spells it out, or is a const of the same function that does
+    (``const sql = this.ctx.storage.sql``)."""
     rec = receiver(call)
+    if rec is not None and rec.type == "identifier":
+        init = ctx.const_init(src, src.text_of(rec), rec)
+        if init is None or enclosing_function(init) != enclosing_function(call):
+            return None
+        rec = init
     text = original_text(src, rec.start_byte, rec.end_byte) if rec is not None else ""
     if text.endswith(".sql") and "\n" not in text and "(" not in text:
         return text[: -len(".sql")]
@@ -92,7 +98,7 @@ def transaction_block(ctx, src: SourceFile, call: ts.Node) -> tuple[Edit, ...]:
     if begin_i is None or end_i is None:
         return ()
     begin, end = siblings[begin_i], siblings[end_i]
-    storage = _storage_of(src, begin.named_children[0])
+    storage = _storage_of(ctx, src, begin.named_children[0])
     inner = siblings[begin_i + 1:end_i]
     if storage is None or not inner:
         return ()

@@ -57,6 +57,13 @@ CASES = [
             "    const sql = this.ctx.storage.sql;\n    this.ctx.storage.transactionSync(() => {\n"
             "      sql.exec(\"UPDATE acct SET bal = bal - ? WHERE id = ?\", n, a);\n      if (n > 0) {\n"
             "        sql.exec(\"UPDATE acct SET bal = bal + ? WHERE id = ?\", n, b);\n      }\n    });\n  }\n}\n"),
+    FixCase("transaction-sync-const", "do-sql-transaction-stmt", "safe",
+            IMPORT + "export class Counter extends DurableObject<Env> {\n  move(a: string, n: number): void {\n"
+            "    const sql = this.ctx.storage.sql;\n    sql.exec(\"BEGIN\");\n"
+            "    sql.exec(\"UPDATE acct SET bal = bal - ? WHERE id = ?\", n, a);\n    sql.exec(\"COMMIT\");\n  }\n}\n",
+            IMPORT + "export class Counter extends DurableObject<Env> {\n  move(a: string, n: number): void {\n"
+            "    const sql = this.ctx.storage.sql;\n    this.ctx.storage.transactionSync(() => {\n"
+            "      sql.exec(\"UPDATE acct SET bal = bal - ? WHERE id = ?\", n, a);\n    });\n  }\n}\n"),
     FixCase("await-rpc", "do-unawaited-rpc", "unsafe",
             IMPORT + "export class Counter extends DurableObject<Env> {\n  async increment(): Promise<number> {\n"
             "    return 1;\n  }\n}\nexport default {\n  async fetch(req: Request, env: Env): Promise<Response> {\n"

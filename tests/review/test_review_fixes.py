@@ -204,7 +204,7 @@ def test_write_atomically_keeps_the_original_on_failure(tmp_path):
 def test_sarif_fixes_validate_and_carry_the_edits():
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text())
-    files = {c.path.replace("index", c.id): c.before for c in CASES[:5]}
+    files = {c.path.replace("index", c.id): c.before for c in CASES[:7]}
     sarif = to_sarif(_review(files), files)
     jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(sarif)
     fixed = [r for r in sarif["runs"][0]["results"] if "fixes" in r]
