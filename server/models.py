@@ -124,6 +124,7 @@ class RuleInfo(BaseModel):
     id: str
     severity: Severity
     summary: str
+    fixable: bool = Field(default=False, description="Its findings can carry edits (review --fix applies them).")
     docs: list[str]
 
 

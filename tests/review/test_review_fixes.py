@@ -212,3 +212,16 @@ def test_sarif_fixes_validate_and_carry_the_edits():
     rep = fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]
     assert set(rep) == {"deletedRegion", "insertedContent"} and rep["deletedRegion"]["startLine"] >= 1
     assert {r["properties"]["fixSafety"] for r in fixed} == {"safe", "unsafe"}
+
+
+def test_rules_say_whether_they_are_fixable():
+    """`fixable` in list_rules is true exactly for the rules whose findings carry edits somewhere in the fixtures
+    or fix cases."""
+    from review_fixtures import cases, read_case
+    from server.review import list_rules
+
+    with_edits = {c.rule for c in CASES}
+    for rule_id in RULES:
+        for case in cases(rule_id):
+            with_edits |= {f.rule for f in review_files(read_case(case)).findings if f.edits}
+    assert {r.id for r in list_rules().rules if r.fixable} == with_edits

@@ -39,4 +39,5 @@ RULE = Rule(
         "`super(ctx, env)` in a constructor, and use `this.ctx`/`this.env`.",
     docs=("rules", "namespace-and-stubs", "lifecycle-and-config"),
     check=check,
+    fixable=True,
 )

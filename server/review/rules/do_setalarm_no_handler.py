@@ -55,4 +55,5 @@ RULE = Rule(
     fix="Add an `async alarm(info?: AlarmInvocationInfo)` method to the class that does the scheduled work.",
     docs=("alarms#setalarm-without-an-alarm-handler-throws", "alarms"),
     check=check,
+    fixable=True,
 )

@@ -55,4 +55,5 @@ RULE = Rule(
     fix="Pass each binding as its own argument, or spread an array: `sql.exec(q, ...values)`.",
     docs=("sqlite-storage#sqlexec-and-bindings",),
     check=check,
+    fixable=True,
 )

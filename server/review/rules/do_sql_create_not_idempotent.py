@@ -88,4 +88,5 @@ RULE = Rule(
         "runs once.",
     docs=("sql-statements#create-table-if-not-exists-and-idempotent-ddl", "sql-statements#schema-versioning-with-a-_sql_schema_migrations-table"),
     check=check,
+    fixable=True,
 )

@@ -43,4 +43,5 @@ RULE = Rule(
         "`await ctx.storage.transaction(async () => { ... })`; throw to roll back.",
     docs=("sql-statements#begin-commit-rollback-and-savepoint-are-rejected", "sqlite-storage#transactionsync", "errors#begin-transaction-rejected"),
     check=check,
+    fixable=True,
 )

@@ -50,4 +50,5 @@ RULE = Rule(
         "only when losing errors is acceptable.",
     docs=("rules#always-await-rpc-calls", "errors"),
     check=check,
+    fixable=True,
 )

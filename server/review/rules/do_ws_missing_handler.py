@@ -34,4 +34,5 @@ RULE = Rule(
     fix="Add `async webSocketMessage(ws, message)` (and usually webSocketClose/webSocketError) to the class.",
     docs=("websockets#handler-methods-websocketmessage-websocketclose-websocketerror",),
     check=check,
+    fixable=True,
 )
