@@ -173,3 +173,23 @@ class ScaffoldClassResult(BaseModel):
     config_patch: str = Field(description="Text to merge into the project's wrangler config (jsonc or toml, in the "
                                           "project's style: exports or migrations).")
     next_steps: list[str] = Field(description="Edits and commands to finish adding the class, in order.")
+
+
+# ------------------------------------------------------------------------------------------------------ upgrade
+class AffectedLine(BaseModel):
+    path: str
+    line: int
+
+
+class CrossedFlag(BaseModel):
+    flag: str = Field(description="Compatibility flag that turns on between the old and the new date.")
+    date: str = Field(description="The date it turns on by default.")
+    what: str = Field(description="What changes for Durable Objects.")
+    affected: list[AffectedLine] = Field(description="Code lines whose behaviour it changes (may be empty).")
+    docs: list[str] = Field(default_factory=list, description="Reference section ids; pass them to read_docs.")
+
+
+class UpgradeResult(BaseModel):
+    edits: list[TextEdit] = Field(description="Edits that move the project to current practice; apply them all.")
+    plan: list[str] = Field(description="What the edits do, what was left alone and why, and steps to do by hand.")
+    crossed: list[CrossedFlag] = Field(description="Behaviour changes the compatibility date bump crosses.")
