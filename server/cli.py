@@ -5,6 +5,7 @@
     do-expert read ID... [--json]
     do-expert index build|status [--json]
     do-expert review PATH... [--format text|json|sarif] [--strict] [--compatibility-date D] [--fix] [--unsafe-fixes]
+    do-expert upgrade PATH [--to YYYY-MM-DD] [--write] [--json]
     do-expert rules [RULE] [--json]
     do-expert new NAME --template T [--dir D] [--config-style exports|migrations] [--force] [--json]
     do-expert templates [--json]
@@ -141,6 +142,42 @@ def _apply_fixes(files, args):
     return run.result
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Show the plan, the crossed flags and a diff; write only with --write (atomically, file by file)."""
+    import difflib
+
+    from server.review.fixes import apply_edits, write_atomically
+    from server.upgrade import upgrade_project
+    from server.upgrade.files import collect_project
+
+    files = collect_project(args.path)
+    result = upgrade_project(files, args.to)
+    if args.json:
+        _print_json(result)
+    texts = dict(files)
+    by_path: dict[str, list] = {}
+    for e in result.edits:
+        by_path.setdefault(e.path, []).append(e)
+    new = {p: apply_edits(texts[p], es)[0] for p, es in by_path.items()}
+    if not args.json:
+        for line in result.plan:
+            print(f"- {line}")
+        for c in result.crossed:
+            where = ", ".join(f"{a.path}:{a.line}" for a in c.affected) or "no code found that it affects"
+            print(f"crossed {c.date} {c.flag}: {c.what} [{where}]")
+        for p, text in new.items():
+            sys.stdout.writelines(difflib.unified_diff(texts[p].splitlines(True), text.splitlines(True),
+                                                       f"a/{p}", f"b/{p}"))
+    if args.write:
+        for p, text in new.items():
+            write_atomically(os.path.join(args.path, p), text)
+        print(f"wrote {len(new)} file(s)" + ("; run npm install" if "package.json" in {os.path.basename(p) for p in new}
+                                              else ""), file=sys.stderr)
+    elif new:
+        print("nothing written: run again with --write to apply", file=sys.stderr)
+    return 0
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from server.review import explain_rule, list_rules, rule_markdown
 
@@ -240,6 +277,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unsafe-fixes", action="store_true",
                    help="apply the unsafe fixes too (behaviour changes, or stubs to fill in); implies --fix")
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("upgrade", help="move a DO project to current practice (shows a diff; --write applies it)")
+    p.add_argument("path", metavar="PATH", help="the project folder (with wrangler.jsonc and package.json)")
+    p.add_argument("--to", metavar="YYYY-MM-DD", help="target compatibility date (default 2026-11-01)")
+    p.add_argument("--write", action="store_true", help="apply the edits (atomic writes); default shows them only")
+    p.add_argument("--json", action="store_true", help="print the upgrade_project result as JSON")
+    p.set_defaults(func=cmd_upgrade)
 
     p = sub.add_parser("rules", help="list the review rules, or explain one")
     p.add_argument("rule", nargs="?", help="a rule id, e.g. do-sql-interpolation")
