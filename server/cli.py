@@ -158,7 +158,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
     by_path: dict[str, list] = {}
     for e in result.edits:
         by_path.setdefault(e.path, []).append(e)
-    new = {p: apply_edits(texts[p], es)[0] for p, es in by_path.items()}
+    new = {p: apply_edits(texts.get(p, ""), es)[0] for p, es in by_path.items()}  # a path not read is a new file
     if not args.json:
         for line in result.plan:
             print(f"- {line}")
@@ -166,11 +166,17 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
             where = ", ".join(f"{a.path}:{a.line}" for a in c.affected) or "no code found that it affects"
             print(f"crossed {c.date} {c.flag}: {c.what} [{where}]")
         for p, text in new.items():
-            sys.stdout.writelines(difflib.unified_diff(texts[p].splitlines(True), text.splitlines(True),
+            sys.stdout.writelines(difflib.unified_diff(texts.get(p, "").splitlines(True), text.splitlines(True),
                                                        f"a/{p}", f"b/{p}"))
     if args.write:
         for p, text in new.items():
-            write_atomically(os.path.join(args.path, p), text)
+            target = os.path.join(args.path, p)
+            if p in texts:
+                write_atomically(target, text)
+            else:  # a new file (e.g. test/env.d.ts): exclusive create, never over a file the walk skipped
+                os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+                with open(target, "x", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
         print(f"wrote {len(new)} file(s)" + ("; run npm install" if "package.json" in {os.path.basename(p) for p in new}
                                               else ""), file=sys.stderr)
     elif new:

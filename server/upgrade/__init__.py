@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Sequence
 
 from ..errors import InvalidInputError, clip
@@ -21,6 +22,7 @@ DEFAULT_TO_DATE = "2026-11-01"  # the date the references' runtime checks were r
 _CODE_EXT = (".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs")
 _VITEST_CONFIGS = ("vitest.config.ts", "vitest.config.mts", "vitest.config.js", "vitest.config.mjs")
 MAX_FILES = 2_000
+_EXPORTED_ENV_RE = re.compile(r"\bexport\s+(?:interface|type)\s+Env\b")
 
 
 def _is_test(path: str) -> bool:
@@ -70,7 +72,8 @@ def upgrade_project(files: Sequence[tuple[str, str]], to_date: str | None = None
                             "to keep an old behaviour for now, add its opt-out flag to compatibility_flags.")
     if any(OLD in t for t in texts.values()):
         _upgrade_vitest(texts, new, plan)
-    edits = [e for p in sorted(new) for e in _diff_edits(p, texts[p], new[p])]
+    # a file that does not exist yet is one insertion at 1:1 of an empty file
+    edits = [e for p in sorted(new) for e in _diff_edits(p, texts.get(p, ""), new[p])]
     if not edits and not flags_out:
         plan.append("Nothing to upgrade: the project already follows current practice for what this tool checks.")
     return UpgradeResult(edits=edits, plan=plan, crossed=flags_out)
@@ -102,6 +105,40 @@ def _upgrade_vitest(texts: dict[str, str], new: dict[str, str], plan: list[str])
             if out != text:
                 new[path] = out
                 plan.append(f"{path}: env/SELF from cloudflare:test -> env/exports from cloudflare:workers.")
+    converted = [p for p in new if _is_test(p) and "exports.default" in new[p] and "exports.default" not in texts[p]]
+    if converted and not any("GlobalProps" in t for t in texts.values()):
+        _add_test_types(texts, posixpath.dirname(converted[0]), new, plan)
+
+
+def _add_test_types(texts: dict[str, str], test_dir: str, new: dict[str, str], plan: list[str]) -> None:
+    """`exports` from cloudflare:workers is typed from ``Cloudflare.GlobalProps`` (what `wrangler types`
+    generates): without it `exports.default` does not type-check. Declare it for the Worker's main module."""
+    cfg = next((ParsedConfig(p, t) for p, t in texts.items() if is_config_path(p)), None)
+    main = cfg.main_path if cfg is not None and not cfg.error else None
+    if not main:
+        plan.append("Tests now use `exports` from cloudflare:workers: run `npx wrangler types` so it is typed.")
+        return
+    rel = posixpath.relpath(main, test_dir or ".")
+    rel = (rel if rel.startswith(".") else "./" + rel).rsplit(".", 1)[0]
+    classes = sorted({b.class_name for b in cfg.model.durable_objects.bindings if not b.script_name}) \
+        if cfg.model.durable_objects else []
+    main_text = texts.get(main, "")
+    has_env = bool(_EXPORTED_ENV_RE.search(main_text))
+    lines = ["// Types for `env` and `exports` from \"cloudflare:workers\" in tests (what `npx wrangler types` generates).",
+             f'import type {{ Env as WorkerEnv }} from "{rel}";' if has_env else "export {};", "",
+             "declare global {", "  namespace Cloudflare {"]
+    if has_env:
+        lines.append("    interface Env extends WorkerEnv {}")
+    lines += ["    interface GlobalProps {", f'      mainModule: typeof import("{rel}");']
+    if classes:
+        lines.append("      durableNamespaces: " + " | ".join(f'"{c}"' for c in classes) + ";")
+    lines += ["    }", "  }", "}", ""]
+    path = posixpath.join(test_dir, "env.d.ts") if test_dir else "env.d.ts"
+    if path in texts:
+        plan.append(f"Tests now use `exports` from cloudflare:workers: declare Cloudflare.GlobalProps (see {path}).")
+        return
+    new[path] = "\n".join(lines)
+    plan.append(f"{path} (new file): declares Cloudflare.GlobalProps so `exports.default` is typed in tests.")
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:

@@ -18,7 +18,7 @@ def _wanted(name: str) -> bool:
     low = name.lower()
     if low in _NAMES or (low.startswith("tsconfig") and low.endswith(".json")) or low.startswith("wrangler."):
         return True
-    return low.endswith(_EXT) and not low.endswith((".d.ts", ".d.mts", ".d.cts"))
+    return low.endswith(_EXT)  # .d.ts included: a generated worker-configuration.d.ts already types `exports`
 
 
 def collect_project(root: str) -> list[tuple[str, str]]:
