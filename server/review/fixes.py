@@ -105,29 +105,32 @@ def _key(e: TextEdit | Edit) -> tuple[int, int, int, int, str]:
     return (e.line, e.column, e.end_line, e.end_column, e.text)
 
 
-def chosen_fixes(findings: Sequence[Finding], unsafe: bool) -> dict[str, list[Finding]]:
-    """Findings whose edits ``--fix`` (safe only) or ``--unsafe-fixes`` (all) applies, by path."""
-    out: dict[str, list[Finding]] = {}
-    for f in findings:
-        if f.edits and (f.fix_safety == "safe" or (unsafe and f.fix_safety == "unsafe")):
-            out.setdefault(f.path, []).append(f)
-    return out
+def chosen_fixes(findings: Sequence[Finding], unsafe: bool) -> list[Finding]:
+    """Findings whose edits ``--fix`` (safe only) or ``--unsafe-fixes`` (all) applies."""
+    return [f for f in findings if f.edits and (f.fix_safety == "safe" or (unsafe and f.fix_safety == "unsafe"))]
 
 
 def fix_texts(texts: dict[str, str], findings: Sequence[Finding], unsafe: bool) -> tuple[dict[str, str], list[Finding]]:
-    """New contents of the files that change, and the findings whose fixes were applied in full. A finding with
-    one edit left over (overlapping another fix) is not counted; the next review offers it again."""
+    """New contents of the files that change, and the findings whose fixes were applied in full. Edits are grouped
+    by the file they change, which need not be the finding's (a config finding can be fixed in the source). A
+    finding with an edit left over (overlapping another fix, or in a file not given) is not counted; the next
+    review offers it again."""
+    chosen = chosen_fixes(findings, unsafe)
+    by_path: dict[str, list] = {}
+    for f in chosen:
+        for e in f.edits:
+            by_path.setdefault(e.path, []).append(e)
     changed: dict[str, str] = {}
-    applied: list[Finding] = []
-    for path, fs in chosen_fixes(findings, unsafe).items():
+    left_keys: set[tuple] = set()
+    for path, edits in by_path.items():
         if path not in texts:
+            left_keys |= {_key(e) + (path,) for e in edits}
             continue
-        all_edits = [e for f in fs for e in f.edits if e.path == path]
-        new, left = apply_edits(texts[path], all_edits)
-        left_keys = {_key(e) for e in left}
-        applied.extend(f for f in fs if not any(_key(e) in left_keys for e in f.edits))
+        new, left = apply_edits(texts[path], edits)
+        left_keys |= {_key(e) + (path,) for e in left}
         if new != texts[path]:
             changed[path] = new
+    applied = [f for f in chosen if not any(_key(e) + (e.path,) in left_keys for e in f.edits)]
     return changed, applied
 
 
@@ -188,8 +191,8 @@ def fix_loop(files: Sequence[tuple[str, str]], unsafe: bool, compatibility_date:
             break
         passes += 1
         for f in applied:
-            if f.path in changed:
-                fixed.setdefault(f.path, []).append(f.rule)
+            if any(e.path in changed for e in f.edits):
+                fixed.setdefault(f.edits[0].path, []).append(f.rule)
         texts.update(changed)
         result = review_files(list(texts.items()), compatibility_date)
     return FixRun({p: t for p, t in texts.items() if t != original.get(p)}, fixed, refused, result, passes)

@@ -64,6 +64,11 @@ CASES = [
             IMPORT + "export class Counter extends DurableObject<Env> {\n  move(a: string, n: number): void {\n"
             "    const sql = this.ctx.storage.sql;\n    this.ctx.storage.transactionSync(() => {\n"
             "      sql.exec(\"UPDATE acct SET bal = bal - ? WHERE id = ?\", n, a);\n    });\n  }\n}\n"),
+    FixCase("class-export", "do-class-not-exported", "safe",
+            IMPORT + "class Counter extends DurableObject<Env> {\n  async ping(): Promise<string> {\n    return \"pong\";\n  }\n}\n\n"
+            "export default {\n  async fetch(): Promise<Response> {\n    return new Response(\"ok\");\n  },\n};\n",
+            IMPORT + "export class Counter extends DurableObject<Env> {\n  async ping(): Promise<string> {\n    return \"pong\";\n  }\n}\n\n"
+            "export default {\n  async fetch(): Promise<Response> {\n    return new Response(\"ok\");\n  },\n};\n"),
     FixCase("await-rpc", "do-unawaited-rpc", "unsafe",
             IMPORT + "export class Counter extends DurableObject<Env> {\n  async increment(): Promise<number> {\n"
             "    return 1;\n  }\n}\nexport default {\n  async fetch(req: Request, env: Env): Promise<Response> {\n"

@@ -36,6 +36,7 @@ def test_fix_kind_before_after(case):
     changed, applied = fix_texts(files, mine, unsafe=True)
     assert changed[case.path] == case.after
     assert {f.rule for f in applied} == {case.rule}
+    assert all(e.path == case.path for f in mine for e in f.edits)  # a config finding may be fixed in the code
     assert not SourceFile(case.path, changed[case.path]).has_errors
     after = _review({**files, **changed})
     assert case.rule not in {f.rule for f in after.findings}, after.findings
@@ -225,3 +226,16 @@ def test_rules_say_whether_they_are_fixable():
         for case in cases(rule_id):
             with_edits |= {f.rule for f in review_files(read_case(case)).findings if f.edits}
     assert {r.id for r in list_rules().rules if r.fixable} == with_edits
+
+
+def test_class_exported_from_another_file_is_re_exported():
+    files = {"wrangler.jsonc": WRANGLER,
+             "src/index.ts": 'export default { async fetch() { return new Response(""); } };',
+             "src/counter.ts": 'import { DurableObject } from "cloudflare:workers";\nexport class Counter extends DurableObject {}\n'}
+    (f,) = [f for f in _review(files).findings if f.rule == "do-class-not-exported"]
+    assert f.path == "wrangler.jsonc" and f.fix_safety == "safe"
+    changed, applied = fix_texts(files, [f], unsafe=False)
+    assert changed["src/index.ts"].endswith('\nexport { Counter } from "./counter";\n') and applied == [f]
+    assert "do-class-not-exported" not in {x.rule for x in _review({**files, **changed}).findings}
+    # the file to change was not given: nothing applied, the finding stays
+    assert fix_texts({"wrangler.jsonc": WRANGLER}, [f], unsafe=False) == ({}, [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from fix_cases import CASES
+from fix_cases import CASES, WRANGLER
 from server.review import review_files
 from server.review.fixes import fix_texts
 
@@ -15,8 +15,8 @@ ENV_DTS = 'interface Env {\n  COUNTER: DurableObjectNamespace<import("./await-rp
 
 def test_fixed_cases_typecheck(tmp_path, node_toolchain):
     for case in CASES:
-        changed, _ = fix_texts({case.path: case.before},
-                               review_files([(case.path, case.before)]).findings, unsafe=True)
+        files = {case.path: case.before, "wrangler.jsonc": WRANGLER}
+        changed, _ = fix_texts(files, review_files(list(files.items())).findings, unsafe=True)
         for tag, text in (("before", case.before), ("after", changed.get(case.path, case.before))):
             target = tmp_path / f"{case.id}-{tag}" / case.path
             target.parent.mkdir(parents=True)
