@@ -105,7 +105,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     files = collect_paths(args.paths)
     if args.fix or args.unsafe_fixes:
-        result = _apply_fixes(files, args)
+        result, fixed_texts = _apply_fixes(files, args)
+        files = [(p, fixed_texts.get(p, t)) for p, t in files]  # SARIF fingerprints hash the fixed lines
     else:
         result = review_files(files, args.compatibility_date)
     fmt = "json" if args.json else args.format
@@ -139,7 +140,7 @@ def _apply_fixes(files, args):
               file=sys.stderr)
     if not run.texts:
         print("nothing to fix", file=sys.stderr)
-    return run.result
+    return run.result, run.texts
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
