@@ -239,3 +239,18 @@ def test_class_exported_from_another_file_is_re_exported():
     assert "do-class-not-exported" not in {x.rule for x in _review({**files, **changed}).findings}
     # the file to change was not given: nothing applied, the finding stays
     assert fix_texts({"wrangler.jsonc": WRANGLER}, [f], unsafe=False) == ({}, [])
+
+
+def test_stubs_in_javascript_have_no_type_annotations():
+    code = ('import { DurableObject } from "cloudflare:workers";\nexport class Feed extends DurableObject {\n'
+            '  async fetch(req) {\n    const [client, server] = Object.values(new WebSocketPair());\n'
+            '    this.ctx.acceptWebSocket(server);\n    await this.ctx.storage.setAlarm(Date.now() + 1000);\n'
+            '    return new Response(null, { status: 101, webSocket: client });\n  }\n}\n')
+    files = {"src/index.js": code}
+    changed, applied = fix_texts(files, _review(files).findings, unsafe=True)
+    assert len(applied) == 1  # both stubs go to the same place: one per pass, the loop applies the other
+    run = fix_loop(list(files.items()), unsafe=True)
+    out = run.texts["src/index.js"]
+    assert run.passes == 2 and sorted(run.fixed["src/index.js"]) == ["do-setalarm-no-handler", "do-ws-missing-handler"]
+    assert "async alarm() {" in out and "async webSocketMessage(_ws, _message) {" in out and ": Promise" not in out
+    assert not SourceFile("src/index.js", out).has_errors
