@@ -48,17 +48,20 @@ def exports_from_migrations(steps: list) -> tuple[dict[str, str] | None, str]:
             # does not hold; other keys are not understood well enough to rewrite
             return None, (f"migration step {step.get('tag', i + 1)!r} uses {', '.join(sorted(unknown))}; the storage of "
                           "such a class cannot be read from this project's history alone")
-        for name in step.get("new_sqlite_classes", []) or []:
-            live[name] = "sqlite"
-        for name in step.get("new_classes", []) or []:
-            live[name] = "legacy-kv"
-        for ren in step.get("renamed_classes", []) or []:
-            src, dst = (ren or {}).get("from"), (ren or {}).get("to")
-            if src not in live:
+        lists = {k: step.get(k) or [] for k in ("new_sqlite_classes", "new_classes", "renamed_classes", "deleted_classes")}
+        if not all(isinstance(v, list) for v in lists.values()):
+            return None, f"migration step {step.get('tag', i + 1)!r} has a field that is not a list"
+        for name in lists["new_sqlite_classes"]:
+            live[str(name)] = "sqlite"
+        for name in lists["new_classes"]:
+            live[str(name)] = "legacy-kv"
+        for ren in lists["renamed_classes"]:
+            src, dst = (ren.get("from"), ren.get("to")) if isinstance(ren, dict) else (None, None)
+            if src not in live or not isinstance(dst, str):
                 return None, f"step {step.get('tag')!r} renames {src!r}, which no earlier step created"
             live[dst] = live.pop(src)
-        for name in step.get("deleted_classes", []) or []:
-            live.pop(name, None)
+        for name in lists["deleted_classes"]:
+            live.pop(str(name), None)
     return live, ""
 
 
