@@ -42,7 +42,12 @@ def edit_bytes(src, start_byte: int, end_byte: int, text: str) -> Edit:
 
 def original_text(src, start_byte: int, end_byte: int) -> str:
     """The user's own text over a byte range (``src.data`` may hold recovery rewrites; ``src.text`` never does)."""
-    return src.text.encode("utf-8", "surrogatepass")[start_byte:end_byte].decode("utf-8", "replace")
+    data = src.data
+    if src.recovered:  # recovery rewrote some bytes (same length): encode the user's text once and keep it
+        data = getattr(src, "_original_bytes", None)
+        if data is None:
+            data = src._original_bytes = src.text.encode("utf-8", "surrogatepass")
+    return data[start_byte:end_byte].decode("utf-8", "replace")
 
 
 def _point(src, byte: int) -> tuple[int, int]:
