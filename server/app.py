@@ -32,6 +32,7 @@ from server.completions import complete_ids
 from server.models import DocList, ReadResult, SearchResult
 from server.models import ScaffoldClassResult, ScaffoldProjectResult, TemplateList
 from server.models import ReviewFile, ReviewResult, RuleExplanation, RuleList
+from server.models import UpgradeResult
 
 if TYPE_CHECKING:
     from server.search.engine import SearchEngine
@@ -299,6 +300,8 @@ async def review_code(
     warning (explain_rule gives the reasoning and a corrected example; read_docs the `docs` ids), then call
     review_code again with the updated files until `clean` is true. Info findings are advice. A deliberate
     exception can be silenced with `// do-expert-ignore <rule-id>` on the line or the line above.
+    Where the fix is mechanical a finding carries `edits` (1-based, end exclusive) and `fix_safety` ('safe' keeps
+    behaviour; 'unsafe' changes it or adds a stub: read it); apply them, then review again while `another_pass`.
     """
     return await run_review([(f.path, f.content) for f in files], compatibility_date)
 
@@ -328,6 +331,23 @@ async def explain_rule(
     from server.review import explain_rule as core_explain_rule
 
     return await run_core(lambda: core_explain_rule(rule), "review")
+
+
+@mcp.tool(title="Plan an upgrade of an old Durable Object project", annotations=READ_ONLY)
+async def upgrade_project(
+    files: Annotated[list[ReviewFile], Field(min_length=1, max_length=200,
+                                             description="The project's files as {path, content}: wrangler config, "
+                                                         "package.json, vitest config, tsconfig, sources, tests.")],
+    to_date: Annotated[str | None, Field(description="Target compatibility_date, YYYY-MM-DD (default 2026-11-01).")] = None,
+) -> UpgradeResult:
+    """Move an old Durable Object project to current practice: compatibility date bumped (with every behaviour
+    change it crosses and the code lines affected), `migrations` replaced by `exports` where the history allows,
+    @cloudflare/vitest-pool-workers replaced by @cloudflare/vitest-plugin, and a plan for KV-backed classes.
+    Nothing is written. Next: apply the edits, follow the plan, run npm install and the tests, then review_code.
+    """
+    from server.upgrade import upgrade_project as core_upgrade_project
+
+    return await run_core(lambda: core_upgrade_project([(f.path, f.content) for f in files], to_date), "review")
 
 
 def _rule_reader(rule_id: str) -> Callable[[], str]:

@@ -4,7 +4,8 @@
     do-expert search QUERY [--limit N] [--topic T] [--source S] [--include-text] [--max-chars N] [--json]
     do-expert read ID... [--max-chars N] [--json]
     do-expert index build|status [--json]
-    do-expert review PATH... [--format text|json|sarif] [--strict] [--compatibility-date D]
+    do-expert review PATH... [--format text|json|sarif] [--strict] [--compatibility-date D] [--fix] [--unsafe-fixes]
+    do-expert upgrade PATH [--to YYYY-MM-DD] [--write] [--json]
     do-expert rules [RULE] [--json]
     do-expert new NAME --template T [--dir D] [--config-style exports|migrations] [--force] [--json]
     do-expert templates [--json]
@@ -115,7 +116,11 @@ def cmd_review(args: argparse.Namespace) -> int:
     from server.review.files import collect_paths
 
     files = collect_paths(args.paths)
-    result = review_files(files, args.compatibility_date)
+    if args.fix or args.unsafe_fixes:
+        result, fixed_texts = _apply_fixes(files, args)
+        files = [(p, fixed_texts.get(p, t)) for p, t in files]  # SARIF fingerprints hash the fixed lines
+    else:
+        result = review_files(files, args.compatibility_date)
     fmt = "json" if args.json else args.format
     if fmt == "json":
         _print_json(result)
@@ -125,6 +130,71 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(format_text(result))
     failing = result.summary.error + (result.summary.warning if args.strict else 0)
     return 1 if failing else 0
+
+
+def _apply_fixes(files, args):
+    """--fix / --unsafe-fixes: fix, re-review, repeat; write each changed file atomically; report on stderr. The
+    review printed afterwards is of the fixed code."""
+    from server.review.fixes import fix_loop, write_atomically
+
+    run = fix_loop(files, unsafe=args.unsafe_fixes, compatibility_date=args.compatibility_date)
+    for path, text in run.texts.items():
+        write_atomically(path, text)
+        rules = run.fixed.get(path, [])
+        counts = ", ".join(f"{r} x{rules.count(r)}" if rules.count(r) > 1 else r for r in dict.fromkeys(rules))
+        print(f"fixed {path}: {len(rules)} finding(s) ({counts})", file=sys.stderr)
+    for path in run.refused:
+        print(f"not fixed {path}: the fixed text would not parse; fix it by hand", file=sys.stderr)
+    left = [f for f in run.result.findings if f.edits]
+    if not args.unsafe_fixes and any(f.fix_safety == "unsafe" for f in left):
+        n = sum(f.fix_safety == "unsafe" for f in left)
+        print(f"{n} more fix(es) available with --unsafe-fixes (they change behaviour or add stubs: read them)",
+              file=sys.stderr)
+    if not run.texts:
+        print("nothing to fix", file=sys.stderr)
+    return run.result, run.texts
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Show the plan, the crossed flags and a diff; write only with --write (atomically, file by file)."""
+    import difflib
+
+    from server.review.fixes import apply_edits, write_atomically
+    from server.upgrade import upgrade_project
+    from server.upgrade.files import collect_project
+
+    files = collect_project(args.path)
+    result = upgrade_project(files, args.to)
+    if args.json:
+        _print_json(result)
+    texts = dict(files)
+    by_path: dict[str, list] = {}
+    for e in result.edits:
+        by_path.setdefault(e.path, []).append(e)
+    new = {p: apply_edits(texts.get(p, ""), es)[0] for p, es in by_path.items()}  # a path not read is a new file
+    if not args.json:
+        for line in result.plan:
+            print(f"- {line}")
+        for c in result.crossed:
+            where = ", ".join(f"{a.path}:{a.line}" for a in c.affected) or "no code found that it affects"
+            print(f"crossed {c.date} {c.flag}: {c.what} [{where}]")
+        for p, text in new.items():
+            sys.stdout.writelines(difflib.unified_diff(texts.get(p, "").splitlines(True), text.splitlines(True),
+                                                       f"a/{p}", f"b/{p}"))
+    if args.write:
+        for p, text in new.items():
+            target = os.path.join(args.path, p)
+            if p in texts:
+                write_atomically(target, text)
+            else:  # a new file (e.g. test/env.d.ts): exclusive create, never over a file the walk skipped
+                os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+                with open(target, "x", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+        print(f"wrote {len(new)} file(s)" + ("; run npm install" if "package.json" in {os.path.basename(p) for p in new}
+                                              else ""), file=sys.stderr)
+    elif new:
+        print("nothing written: run again with --write to apply", file=sys.stderr)
+    return 0
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -227,7 +297,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 on warnings too, not only on errors")
     p.add_argument("--compatibility-date", metavar="YYYY-MM-DD",
                    help="judge date-gated rules as of this date (default: the config's compatibility_date)")
+    p.add_argument("--fix", action="store_true",
+                   help="apply the safe fixes (behaviour kept), review again, and print the review of the result")
+    p.add_argument("--unsafe-fixes", action="store_true",
+                   help="apply the unsafe fixes too (behaviour changes, or stubs to fill in); implies --fix")
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("upgrade", help="move a DO project to current practice (shows a diff; --write applies it)")
+    p.add_argument("path", metavar="PATH", help="the project folder (with wrangler.jsonc and package.json)")
+    p.add_argument("--to", metavar="YYYY-MM-DD", help="target compatibility date (default 2026-11-01)")
+    p.add_argument("--write", action="store_true", help="apply the edits (atomic writes); default shows them only")
+    p.add_argument("--json", action="store_true", help="print the upgrade_project result as JSON")
+    p.set_defaults(func=cmd_upgrade)
 
     p = sub.add_parser("rules", help="list the review rules, or explain one")
     p.add_argument("rule", nargs="?", help="a rule id, e.g. do-sql-interpolation")

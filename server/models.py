@@ -86,6 +86,17 @@ class ReviewFile(BaseModel):
     content: str = Field(description="Full text of the file.")
 
 
+class TextEdit(BaseModel):
+    """Replace the text from (line, column) up to, not including, (end_line, end_column) with ``text``. 1-based
+    lines and character columns, as findings report them; start == end is an insertion."""
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
 class Finding(BaseModel):
     rule: str = Field(description="Rule id, e.g. 'do-sql-interpolation'; explain_rule gives the why and a good example.")
     severity: Severity
@@ -100,6 +111,11 @@ class Finding(BaseModel):
     confidence: Confidence = Field(default="high", description="How sure the rule is that this is a real problem: "
                                    "'low' when it cannot see whether data or traffic is bounded (the message then says "
                                    "what would make it real); like CodeQL's precision.")
+    edits: list[TextEdit] = Field(default_factory=list, description="Edits that fix this finding, present only where "
+                                  "the fix is mechanical; apply them together (non-overlapping), then review again.")
+    fix_safety: Literal["safe", "unsafe"] | None = Field(default=None, description="'safe': the edits keep the "
+                                  "intended behaviour (`review --fix` applies them); 'unsafe': they change behaviour "
+                                  "or leave a stub to fill in, so read them first (`--unsafe-fixes`). None without edits.")
 
 
 class ReviewSummary(BaseModel):
@@ -112,12 +128,15 @@ class ReviewResult(BaseModel):
     clean: bool = Field(description="True when there is no error and no warning (info findings are advice only).")
     summary: ReviewSummary
     findings: list[Finding]
+    another_pass: bool = Field(default=False, description="True when findings carry edits: after applying them, "
+                               "review again (a fix can reveal or settle other findings).")
 
 
 class RuleInfo(BaseModel):
     id: str
     severity: Severity
     summary: str
+    fixable: bool = Field(default=False, description="Its findings can carry edits (review --fix applies them).")
     docs: list[str]
 
 
@@ -166,3 +185,23 @@ class ScaffoldClassResult(BaseModel):
     config_patch: str = Field(description="Text to merge into the project's wrangler config (jsonc or toml, in the "
                                           "project's style: exports or migrations).")
     next_steps: list[str] = Field(description="Edits and commands to finish adding the class, in order.")
+
+
+# ------------------------------------------------------------------------------------------------------ upgrade
+class AffectedLine(BaseModel):
+    path: str
+    line: int
+
+
+class CrossedFlag(BaseModel):
+    flag: str = Field(description="Compatibility flag that turns on between the old and the new date.")
+    date: str = Field(description="The date it turns on by default.")
+    what: str = Field(description="What changes for Durable Objects.")
+    affected: list[AffectedLine] = Field(description="Code lines whose behaviour it changes (may be empty).")
+    docs: list[str] = Field(default_factory=list, description="Reference section ids; pass them to read_docs.")
+
+
+class UpgradeResult(BaseModel):
+    edits: list[TextEdit] = Field(description="Edits that move the project to current practice; apply them all.")
+    plan: list[str] = Field(description="What the edits do, what was left alone and why, and steps to do by hand.")
+    crossed: list[CrossedFlag] = Field(description="Behaviour changes the compatibility date bump crosses.")

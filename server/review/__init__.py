@@ -24,7 +24,8 @@ def review_paths(paths: list[str], compatibility_date: str | None = None) -> Rev
 
 
 def list_rules() -> RuleList:
-    return RuleList(rules=[RuleInfo(id=r.id, severity=r.severity, summary=r.summary, docs=list(r.docs))
+    return RuleList(rules=[RuleInfo(id=r.id, severity=r.severity, summary=r.summary, fixable=r.fixable,
+                                    docs=list(r.docs))
                            for r in RULES.values()])
 
 

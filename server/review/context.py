@@ -58,6 +58,8 @@ class Hit:
     end_column: int = 0
     message: str = ""
     confidence: str = ""  # "" = the rule's default confidence
+    edits: tuple = ()  # fixes.Edit values that fix it, only where the fix is mechanical
+    fix_safety: str = ""  # "safe" | "unsafe" when there are edits
 
 
 @dataclass
@@ -98,9 +100,11 @@ class ReviewContext:
 
     # -- positions ---------------------------------------------------------------------------------------------
     @staticmethod
-    def hit(src: SourceFile, node: ts.Node, message: str, confidence: str = "") -> Hit:
+    def hit(src: SourceFile, node: ts.Node, message: str, confidence: str = "", edits: tuple = (),
+            fix_safety: str = "") -> Hit:
         line, col, end_line, end_col = src.span(node)
-        return Hit(src.path, line, col, end_line, end_col, message, confidence)
+        return Hit(src.path, line, col, end_line, end_col, message, confidence, tuple(edits),
+                   fix_safety if edits else "")
 
     @staticmethod
     def config_hit(cfg: ParsedConfig, line: int, message: str, needle: str | None = None) -> Hit:

@@ -138,7 +138,8 @@ def review_files(files: Sequence[tuple[str, str]], compatibility_date: str | Non
         warning=sum(f.severity == "warning" for f in findings),
         info=sum(f.severity == "info" for f in findings),
     )
-    return ReviewResult(clean=summary.error == 0 and summary.warning == 0, summary=summary, findings=findings)
+    return ReviewResult(clean=summary.error == 0 and summary.warning == 0, summary=summary, findings=findings,
+                        another_pass=any(f.edits for f in findings))
 
 
 def _skip_reason(content: str) -> str | None:
@@ -229,5 +230,6 @@ def _to_findings(hits: Iterable[tuple[str, Hit]], texts: dict[str, list[str]],
             continue
         out[key] = Finding(rule=rule_id, severity=rule.severity, path=given.get(h.path, h.path), line=h.line, column=h.column,
                            end_line=end_line, end_column=max(end_col, 1), message=h.message, fix=rule.fix,
-                           docs=list(rule.docs), confidence=h.confidence or rule.confidence)
+                           docs=list(rule.docs), confidence=h.confidence or rule.confidence,
+                           edits=[e.model(given.get(e.path, e.path)) for e in h.edits], fix_safety=(h.fix_safety or None) if h.edits else None)
     return sorted(out.values(), key=lambda f: (f.path, f.line, f.column, _SEVERITY_ORDER[f.severity], f.rule))

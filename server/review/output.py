@@ -44,15 +44,40 @@ _SECURITY = {"do-sql-interpolation": "8.0"}
 def format_text(result: ReviewResult) -> str:
     lines = [f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule}"
              f"{'' if f.confidence == 'high' else f' ({f.confidence} confidence)'}: {f.message}\n    fix: {f.fix}"
+             f"{_FIX_MARK.get(f.fix_safety, '') if f.edits else ''}"
              for f in result.findings]
     s = result.summary
     lines.append(f"{'clean' if result.clean else 'not clean'}: {s.error} error(s), {s.warning} warning(s), {s.info} info")
+    safe = sum(bool(f.edits) and f.fix_safety == "safe" for f in result.findings)
+    unsafe = sum(bool(f.edits) and f.fix_safety == "unsafe" for f in result.findings)
+    if safe or unsafe:
+        lines.append(f"fixable: {safe} with --fix" + (f", {unsafe} more with --unsafe-fixes" if unsafe else ""))
     return "\n".join(lines)
 
 
 def _fingerprint(rule: str, path: str, line_text: str, occurrence: int) -> str:
     h = hashlib.sha256(f"{rule}\0{path}\0{line_text.strip()}\0{occurrence}".encode()).hexdigest()
     return h[:32]
+
+
+_FIX_MARK = {"safe": " [fixable: --fix]", "unsafe": " [fixable: --unsafe-fixes]"}
+
+
+def _sarif_fix(f) -> dict:
+    """A finding's edits as one SARIF fix: replacements grouped per file; an insertion is an empty deleted region
+    (start == end), which SARIF defines as an insertion point."""
+    by_path: dict[str, list] = {}
+    for e in f.edits:
+        by_path.setdefault(e.path, []).append({
+            "deletedRegion": {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line,
+                              "endColumn": e.end_column},
+            "insertedContent": {"text": e.text},
+        })
+    return {
+        "description": {"text": f"{'Safe' if f.fix_safety == 'safe' else 'Unsafe (review it)'} fix: {f.fix}"},
+        "artifactChanges": [{"artifactLocation": {"uri": quote(p.lstrip("/")), "uriBaseId": "%SRCROOT%"},
+                             "replacements": reps} for p, reps in by_path.items()],
+    }
 
 
 def to_sarif(result: ReviewResult, texts: dict[str, str] | None = None) -> dict:
@@ -101,7 +126,9 @@ def to_sarif(result: ReviewResult, texts: dict[str, str] | None = None) -> dict:
                            "endColumn": f.end_column if f.end_line > f.line or f.end_column > f.column else f.column + 1},
             }}],
             "partialFingerprints": {"primaryLocationLineHash/v1": _fingerprint(f.rule, f.path, key[2], seen[key])},
-            "properties": {"docs": f.docs, "confidence": f.confidence},
+            "properties": {"docs": f.docs, "confidence": f.confidence,
+                           **({"fixSafety": f.fix_safety} if f.edits else {})},
+            **({"fixes": [_sarif_fix(f)]} if f.edits else {}),
         })
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -31,6 +31,7 @@ class Rule:
     example_files: dict[str, str] = field(default_factory=dict)
     engine: bool = False  # reported by the engine itself (parse/config/input problems), not by ``check``
     confidence: Confidence = "high"  # default for its findings; a hit may lower it (see Hit.confidence)
+    fixable: bool = False  # its findings carry edits where the code's shape allows a mechanical fix
 
     @property
     def example_lang(self) -> str:

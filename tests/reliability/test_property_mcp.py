@@ -32,7 +32,20 @@ files = st.lists(st.fixed_dictionaries({"path": st.one_of(st.sampled_from(["src/
                                             '{"durable_objects": {"bindings": [{"name": "A", "class_name": "A"}]}}',
                                             "[[migrations]]\ntag = 1", "{{{{"]))}), max_size=4)
 
+upgrade_files = st.lists(st.fixed_dictionaries({
+    "path": st.one_of(st.sampled_from(["wrangler.jsonc", "wrangler.toml", "package.json", "vitest.config.ts",
+                                       "tsconfig.json", "test/a.test.ts", "src/index.ts"]), text),
+    "content": st.one_of(text, st.sampled_from([
+        '{"compatibility_date": "2024-01-01", "migrations": [{"tag": "v1", "renamed_classes": ["x"]}]}',
+        '{"main": "src/index.ts", "migrations": [{"tag": "v1", "new_classes": "A"}, 3]}',
+        '{"devDependencies": {"@cloudflare/vitest-pool-workers": 1, "vitest": []}}',
+        'import { SELF } from "cloudflare:test";\nSELF.fetch("x"); // @cloudflare/vitest-pool-workers',
+        'export default defineWorkersConfig({ test: { poolOptions: { workers: () => ({}) } } }); // @cloudflare/vitest-pool-workers',
+        "{{{{"]))}), max_size=5)
+
 STRATEGIES = {
+    "upgrade_project": st.fixed_dictionaries({"files": st.one_of(upgrade_files, anything)},
+                                             optional={"to_date": maybe(text)}),
     "search_docs": st.fixed_dictionaries({"query": text}, optional={"limit": anything, "topic": maybe(text)}),
     "read_docs": st.fixed_dictionaries({"ids": st.one_of(st.lists(text, max_size=12), anything)}),
     "list_docs": st.fixed_dictionaries({}, optional={"sections": anything}),

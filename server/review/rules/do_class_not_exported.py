@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import posixpath
+from dataclasses import replace
 
 from ..context import ReviewContext
+from ..fixes import edit_bytes
 from ..parse import SourceFile
 from ..rule import Rule
 
@@ -71,8 +73,31 @@ def check(ctx: ReviewContext):
             if b.script_name or not b.class_name or b.class_name in names:
                 continue
             line = cfg.binding_line(b.class_name, env)
-            yield ctx.config_hit(cfg, line, f"`{b.class_name}` is bound{' in env ' + env if env else ''} but "
+            hit = ctx.config_hit(cfg, line, f"`{b.class_name}` is bound{' in env ' + env if env else ''} but "
                                  f"{cfg.model.main} does not export it; wrangler refuses to deploy.", b.class_name)
+            edits = _export_edit(ctx, src, b.class_name)
+            yield replace(hit, edits=edits, fix_safety="safe" if edits else "")
+
+
+def _export_edit(ctx: ReviewContext, main: SourceFile, name: str) -> tuple:
+    """``export`` before the class when the main module declares it; else ``export { X } from "./file"`` at the
+    end of the main module when another reviewed file exports it. Safe: the runtime and wrangler need the export,
+    and exporting a class changes nothing else."""
+    for node in main.root.named_children:
+        nm = node.child_by_field_name("name") if node.type in ("class_declaration", "abstract_class_declaration") else None
+        if nm is not None and main.text_of(nm) == name:
+            return (edit_bytes(main, node.start_byte, node.start_byte, "export "),)
+    for other in ctx.sources:
+        if other is main or ctx.is_test(other):
+            continue
+        names = exported_names(ctx, other)
+        if names and name in names:
+            rel = posixpath.relpath(posixpath.splitext(other.path)[0], posixpath.dirname(main.path) or ".")
+            rel = rel if rel.startswith(".") else "./" + rel
+            end = len(main.data)
+            lead = "" if main.data.endswith(b"\n") or not main.data else "\n"
+            return (edit_bytes(main, end, end, f'{lead}export {{ {name} }} from "{rel}";\n'),)
+    return ()
 
 
 RULE = Rule(
@@ -90,6 +115,7 @@ RULE = Rule(
         "`export { Counter } from \"./counter\"`.",
     docs=("lifecycle-and-config#declaring-classes-exports-or-migrations", "workers"),
     check=check,
+    fixable=True,
     example_files={"wrangler.jsonc": '{\n  "name": "counter",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-09-01",\n'
                    '  "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },\n'
                    '  "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Counter"] }]\n}\n'},

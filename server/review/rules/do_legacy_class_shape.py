@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..context import ReviewContext
+from ..fixkinds import extend_durable_object
 from ..rule import Rule
 
 
@@ -19,7 +20,8 @@ def check(ctx: ReviewContext):
         else:
             how = "is bound as a Durable Object in the wrangler config"
         yield ctx.hit(cls.src, name, f"`{cls.name}` {how} without `extends DurableObject`: it has no `this.ctx`/"
-                      "`this.env` and its methods cannot be called over RPC.")
+                      "`this.env` and its methods cannot be called over RPC.",
+                      edits=extend_durable_object(cls.src, cls.node), fix_safety="unsafe")
 
 
 RULE = Rule(
@@ -37,4 +39,5 @@ RULE = Rule(
         "`super(ctx, env)` in a constructor, and use `this.ctx`/`this.env`.",
     docs=("rules", "namespace-and-stubs", "lifecycle-and-config"),
     check=check,
+    fixable=True,
 )

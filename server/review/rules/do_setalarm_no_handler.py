@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..context import ReviewContext
+from ..fixkinds import ALARM_STUB, ALARM_STUB_JS, add_method
 from ..rule import Rule
 from ..parse import call_args
 from ..ruleutil import class_uses, storage_calls
@@ -35,7 +36,8 @@ def check(ctx: ReviewContext):
                     calls.extend(c for c in storage_calls(ctx, cls.src, f, {"storage"}, {"setAlarm"}))
         for call in calls:
             yield ctx.hit(cls.src, call, f"`{cls.name}` sets an alarm but has no `alarm()` handler; setAlarm() throws "
-                          "a TypeError at run time.")
+                          "a TypeError at run time.",
+                          edits=add_method(cls.src, cls.node, ALARM_STUB, ALARM_STUB_JS), fix_safety="unsafe")
             break
 
 
@@ -53,4 +55,5 @@ RULE = Rule(
     fix="Add an `async alarm(info?: AlarmInvocationInfo)` method to the class that does the scheduled work.",
     docs=("alarms#setalarm-without-an-alarm-handler-throws", "alarms"),
     check=check,
+    fixable=True,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..context import ReviewContext
+from ..fixes import edit_bytes, original_text
 from ..parse import call_args
 from ..rule import Rule
 
@@ -26,7 +27,18 @@ def check(ctx: ReviewContext):
             if sql is not None and "?" not in sql:
                 continue
             yield ctx.hit(src, args[1], "sql.exec() takes bindings as separate arguments; this array is bound as one "
-                          "value. Spread it: `...values`.")
+                          "value. Spread it: `...values`.", edits=_edits(src, args[1]), fix_safety="safe")
+
+
+def _edits(src, arr) -> tuple:
+    """``[a, b]`` -> ``a, b``; a const array ``values`` -> ``...values``. Safe: today the call throws (too few
+    bindings for its placeholders), and the fix passes the values the author listed, in order."""
+    if arr.type == "identifier":
+        return (edit_bytes(src, arr.start_byte, arr.start_byte, "..."),)
+    inner = [c for c in arr.named_children]
+    if not inner or any(c.type == "comment" for c in inner):
+        return ()  # `[]` or comments between elements: the spread form is clearer written by hand
+    return (edit_bytes(src, arr.start_byte, arr.end_byte, original_text(src, inner[0].start_byte, inner[-1].end_byte)),)
 
 
 RULE = Rule(
@@ -43,4 +55,5 @@ RULE = Rule(
     fix="Pass each binding as its own argument, or spread an array: `sql.exec(q, ...values)`.",
     docs=("sqlite-storage#sqlexec-and-bindings",),
     check=check,
+    fixable=True,
 )

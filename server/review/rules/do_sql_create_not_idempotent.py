@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 from ..context import ReviewContext
-from ..parse import ancestors, enclosing_class, enclosing_function, enclosing_method
+from ..fixes import edit_bytes, original_text
+from ..parse import ancestors, call_args, enclosing_class, enclosing_function, enclosing_method
 from ..rule import Rule
 from ..ruleutil import is_conditional
 
-_CREATE = re.compile(r"\bcreate\s+(unique\s+)?(virtual\s+)?(table|index|trigger|view)\s+(?!if\s+not\s+exists)", re.I)
+_CREATE = re.compile(r"\bcreate\s+(unique\s+)?(virtual\s+)?(table|index|trigger|view)\s+(?!\s|if\s+not\s+exists)", re.I)
+# (the `\s` in the lookahead stops `\s+` backtracking to one of two spaces and then matching before `IF NOT EXISTS`)
 
 
 def check(ctx: ReviewContext):
@@ -32,7 +34,25 @@ def check(ctx: ReviewContext):
             if any(a.type == "try_statement" for a in _up_to(call, scope)):
                 continue
             yield ctx.hit(src, call, "This CREATE has no IF NOT EXISTS and runs unconditionally: the second time the "
-                          "object starts (every wake after eviction) it throws 'already exists'.")
+                          "object starts (every wake after eviction) it throws 'already exists'.",
+                          edits=_edits(ctx, src, call), fix_safety="safe")
+
+
+def _edits(ctx, src, call) -> tuple:
+    """``IF NOT EXISTS`` inserted after each plain CREATE in the SQL literal (the call's own argument, or the const
+    it names). Safe: the first run behaves as before, and later runs stop throwing."""
+    args = call_args(call)
+    lit = args[0] if args else None
+    if lit is not None and lit.type == "identifier":
+        lit = ctx.const_init(src, src.text_of(lit), lit)
+    if lit is None or lit.type not in ("string", "template_string"):
+        return ()
+    raw = original_text(src, lit.start_byte, lit.end_byte)
+    out = []
+    for m in _CREATE.finditer(raw):
+        at = lit.start_byte + len(raw[:m.end()].encode("utf-8", "surrogatepass"))
+        out.append(edit_bytes(src, at, at, "IF NOT EXISTS "))
+    return tuple(out)
 
 
 _REBUILD = re.compile(r"\b(drop\s+table|alter\s+table\s+\S+\s+rename)\b", re.I)
@@ -68,4 +88,5 @@ RULE = Rule(
         "runs once.",
     docs=("sql-statements#create-table-if-not-exists-and-idempotent-ddl", "sql-statements#schema-versioning-with-a-_sql_schema_migrations-table"),
     check=check,
+    fixable=True,
 )

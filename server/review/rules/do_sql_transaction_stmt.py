@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..context import ReviewContext
+from ..fixkinds import transaction_block
 from ..rule import Rule
 
 _TXN = re.compile(r"^\s*(begin|commit|end\s+transaction|rollback|savepoint|release)\b", re.I)
@@ -20,7 +21,8 @@ def check(ctx: ReviewContext):
                 m = _TXN.match(stmt)
                 if m:
                     yield ctx.hit(src, call, f"`{m.group(1).upper()}` is rejected by sql.exec(); Durable Objects manage "
-                                  "transactions through transactionSync() and transaction().")
+                                  "transactions through transactionSync() and transaction().",
+                                  edits=transaction_block(ctx, src, call), fix_safety="safe")
                     break
 
 
@@ -41,4 +43,5 @@ RULE = Rule(
         "`await ctx.storage.transaction(async () => { ... })`; throw to roll back.",
     docs=("sql-statements#begin-commit-rollback-and-savepoint-are-rejected", "sqlite-storage#transactionsync", "errors#begin-transaction-rejected"),
     check=check,
+    fixable=True,
 )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..context import ReviewContext
-from ..parse import member_name, receiver
+from ..fixes import edit_bytes
+from ..parse import enclosing_function, is_async, member_name, receiver
 from ..rule import Rule
 
 
@@ -21,7 +22,16 @@ def check(ctx: ReviewContext):
             if rec is None or not ctx.is_stub_expr(src, rec):
                 continue
             yield ctx.hit(src, expr, f"The RPC call `{member_name(src, expr)}()` is not awaited: its errors are "
-                          "swallowed and the caller may finish before it runs.")
+                          "swallowed and the caller may finish before it runs.", edits=_edits(src, expr), fix_safety="unsafe")
+
+
+def _edits(src, call) -> tuple:
+    """``await`` in front of the call, when the enclosing function is already async. Unsafe: the caller now waits
+    for the call and sees its errors, which is the point but changes timing and failure behaviour."""
+    fn = enclosing_function(call)
+    if fn is None or not is_async(fn) or fn.type.startswith("generator"):
+        return ()
+    return (edit_bytes(src, call.start_byte, call.start_byte, "await "),)
 
 
 RULE = Rule(
@@ -40,4 +50,5 @@ RULE = Rule(
         "only when losing errors is acceptable.",
     docs=("rules#always-await-rpc-calls", "errors"),
     check=check,
+    fixable=True,
 )

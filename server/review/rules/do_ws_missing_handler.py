@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..context import ReviewContext
+from ..fixkinds import WS_STUB, WS_STUB_JS, add_method
 from ..rule import Rule
 from ..ruleutil import class_uses
 
@@ -13,7 +14,8 @@ def check(ctx: ReviewContext):
             continue
         for call in class_uses(ctx, cls, {"state"}, {"acceptWebSocket"}):
             yield ctx.hit(cls.src, call, f"`{cls.name}` accepts hibernatable WebSockets but defines no "
-                          "webSocketMessage(): incoming messages are dropped and never reach your code.")
+                          "webSocketMessage(): incoming messages are dropped and never reach your code.",
+                          edits=add_method(cls.src, cls.node, WS_STUB, WS_STUB_JS), fix_safety="unsafe")
             break
 
 
@@ -32,4 +34,5 @@ RULE = Rule(
     fix="Add `async webSocketMessage(ws, message)` (and usually webSocketClose/webSocketError) to the class.",
     docs=("websockets#handler-methods-websocketmessage-websocketclose-websocketerror",),
     check=check,
+    fixable=True,
 )

@@ -1,0 +1,162 @@
+"""Move an old Durable Object project to current practice; nothing is written here (the CLI writes with --write).
+
+- ``upgrade_project([(path, content), ...], to_date=None) -> UpgradeResult``: edits, a plan, and the compatibility
+  flags the date bump crosses with the code lines each one affects.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Sequence
+
+from ..errors import InvalidInputError, clip
+from ..models import AffectedLine, CrossedFlag, TextEdit, UpgradeResult
+from ..review.config import ParsedConfig, is_config_path
+from ..review.context import valid_date
+from .config import upgrade_config
+from .flags import crossed
+from .vitest import OLD, upgrade_package_json, upgrade_test_file, upgrade_tsconfig, upgrade_vitest_config
+
+DEFAULT_TO_DATE = "2026-11-01"  # the date the references' runtime checks were run at
+_CODE_EXT = (".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs")
+_VITEST_CONFIGS = ("vitest.config.ts", "vitest.config.mts", "vitest.config.js", "vitest.config.mjs")
+MAX_FILES = 2_000
+_EXPORTED_ENV_RE = re.compile(r"\bexport\s+(?:interface|type)\s+Env\b")
+
+
+def _is_test(path: str) -> bool:
+    low = path.lower()
+    return "/test/" in f"/{low}" or "/tests/" in f"/{low}" or ".test." in low or ".spec." in low
+
+
+def upgrade_project(files: Sequence[tuple[str, str]], to_date: str | None = None) -> UpgradeResult:
+    to_date = to_date or DEFAULT_TO_DATE
+    if not valid_date(to_date):
+        raise InvalidInputError(f"to_date {clip(to_date)} is not a date", hint="Use YYYY-MM-DD, e.g. 2026-11-01.")
+    if len(files) > MAX_FILES:
+        raise InvalidInputError(f"{len(files)} files is more than the {MAX_FILES} one upgrade accepts",
+                                hint="Pass the Worker's config, package.json, vitest config and sources.")
+    texts = {p.replace("\\", "/"): c for p, c in files}
+    new: dict[str, str] = {}
+    plan: list[str] = []
+    flags_out: list[CrossedFlag] = []
+    configs = [ParsedConfig(p, t) for p, t in texts.items() if is_config_path(p)]
+    if not configs:
+        plan.append("No wrangler config given: the compatibility date and `migrations` were not looked at.")
+    for cfg in configs:
+        change = upgrade_config(cfg, to_date)
+        plan.extend(change.plan)
+        if change.text != cfg.text:
+            new[cfg.path] = change.text
+        for name in change.kv_classes:
+            plan.append(f"{name} is KV-backed (`legacy-kv`): a namespace's backend cannot change in place. To move "
+                        f"to SQLite: add a new SQLite-backed class (e.g. {name}Sql, `\"storage\": \"sqlite\"`), give it "
+                        f"a method that pulls an old object's data over RPC (page through the old {name}'s "
+                        "`storage.list()`) on first access, route traffic to the new class, and delete the old one "
+                        "with a `deleted` tombstone once copied (lifecycle-and-config#why-a-class-cannot-move-from-"
+                        "kv-backed-to-sqlite).")
+        old_date = cfg.raw.get("compatibility_date") if not cfg.error else None
+        if isinstance(old_date, str) and valid_date(old_date) and old_date < to_date:
+            flag_set = {f for f in (cfg.raw.get("compatibility_flags") or []) if isinstance(f, str)}
+            scope = cfg.dir
+            code = {p: t for p, t in texts.items() if p.lower().endswith(_CODE_EXT) and not _is_test(p)
+                    and (not scope or p.startswith(scope + "/"))}
+            for flag in crossed(old_date, to_date, flag_set):
+                hits = [AffectedLine(path=p, line=i) for p, t in sorted(code.items()) if flag.affected is not None
+                        for i, ln in enumerate(t.split("\n"), 1) if flag.affected.search(ln)]
+                flags_out.append(CrossedFlag(flag=flag.name, date=flag.date, what=flag.what, affected=hits,
+                                             docs=[flag.doc]))
+            if flags_out:
+                plan.append(f"{cfg.path}: the new date turns on {len(flags_out)} behaviour change(s) (see crossed); "
+                            "to keep an old behaviour for now, add its opt-out flag to compatibility_flags.")
+    if any(OLD in t for t in texts.values()):
+        _upgrade_vitest(texts, new, plan)
+    # a file that does not exist yet is one insertion at 1:1 of an empty file
+    edits = [e for p in sorted(new) for e in _diff_edits(p, texts.get(p, ""), new[p])]
+    if not edits and not flags_out:
+        plan.append("Nothing to upgrade: the project already follows current practice for what this tool checks.")
+    return UpgradeResult(edits=edits, plan=plan, crossed=flags_out)
+
+
+def _upgrade_vitest(texts: dict[str, str], new: dict[str, str], plan: list[str]) -> None:
+    for path, text in texts.items():
+        name = posixpath.basename(path)
+        if name == "package.json":
+            out, notes = upgrade_package_json(text)
+            if out != text:
+                new[path] = out
+                plan.append(f"{path}: " + "; ".join(notes) + ". Run npm install.")
+        elif name in _VITEST_CONFIGS:
+            out, why = upgrade_vitest_config(path, text)
+            if out is not None:
+                new[path] = out
+                plan.append(f"{path}: defineWorkersConfig/poolOptions.workers -> defineConfig with "
+                            "plugins: [cloudflareTest(...)] (testing#configure-vitestconfigts-with-cloudflaretest).")
+            elif why:
+                plan.append(f"{path}: left alone ({why}); move its options into cloudflareTest() by hand.")
+        elif name.startswith("tsconfig") and name.endswith(".json"):
+            out = upgrade_tsconfig(text)
+            if out != text:
+                new[path] = out
+                plan.append(f"{path}: types {OLD} -> @cloudflare/vitest-plugin/types.")
+        elif path.lower().endswith(_CODE_EXT) and _is_test(path):
+            out = upgrade_test_file(text)
+            if out != text:
+                new[path] = out
+                plan.append(f"{path}: env/SELF from cloudflare:test -> env/exports from cloudflare:workers.")
+    converted = [p for p in new if _is_test(p) and "exports.default" in new[p] and "exports.default" not in texts[p]]
+    if converted and not any("GlobalProps" in t for t in texts.values()):
+        _add_test_types(texts, posixpath.dirname(converted[0]), new, plan)
+
+
+def _add_test_types(texts: dict[str, str], test_dir: str, new: dict[str, str], plan: list[str]) -> None:
+    """`exports` from cloudflare:workers is typed from ``Cloudflare.GlobalProps`` (what `wrangler types`
+    generates): without it `exports.default` does not type-check. Declare it for the Worker's main module."""
+    cfg = next((ParsedConfig(p, t) for p, t in texts.items() if is_config_path(p)), None)
+    main = cfg.main_path if cfg is not None and not cfg.error else None
+    if not main:
+        plan.append("Tests now use `exports` from cloudflare:workers: run `npx wrangler types` so it is typed.")
+        return
+    rel = posixpath.relpath(main, test_dir or ".")
+    rel = (rel if rel.startswith(".") else "./" + rel).rsplit(".", 1)[0]
+    classes = sorted({b.class_name for b in cfg.model.durable_objects.bindings if not b.script_name}) \
+        if cfg.model.durable_objects else []
+    main_text = texts.get(main, "")
+    has_env = bool(_EXPORTED_ENV_RE.search(main_text))
+    lines = ["// Types for `env` and `exports` from \"cloudflare:workers\" in tests (what `npx wrangler types` generates).",
+             f'import type {{ Env as WorkerEnv }} from "{rel}";' if has_env else "export {};", "",
+             "declare global {", "  namespace Cloudflare {"]
+    if has_env:
+        lines.append("    interface Env extends WorkerEnv {}")
+    lines += ["    interface GlobalProps {", f'      mainModule: typeof import("{rel}");']
+    if classes:
+        lines.append("      durableNamespaces: " + " | ".join(f'"{c}"' for c in classes) + ";")
+    lines += ["    }", "  }", "}", ""]
+    path = posixpath.join(test_dir, "env.d.ts") if test_dir else "env.d.ts"
+    if path in texts:
+        plan.append(f"Tests now use `exports` from cloudflare:workers: declare Cloudflare.GlobalProps (see {path}).")
+        return
+    new[path] = "\n".join(lines)
+    plan.append(f"{path} (new file): declares Cloudflare.GlobalProps so `exports.default` is typed in tests.")
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _diff_edits(path: str, old: str, new: str) -> list[TextEdit]:
+    """One edit covering the changed middle of the file (common prefix and suffix left out)."""
+    if old == new:
+        return []
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old -= 1
+        end_new -= 1
+    (l1, c1), (l2, c2) = _position(old, start), _position(old, end_old)
+    return [TextEdit(path=path, line=l1, column=c1, end_line=l2, end_column=c2, text=new[start:end_new])]

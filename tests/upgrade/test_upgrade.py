@@ -1,0 +1,184 @@
+"""upgrade_project: the date bump and the flags it crosses, migrations -> exports, pool-workers -> vitest-plugin,
+the MCP tool and the CLI (which writes only with --write)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client
+
+from server.app import mcp
+from server.cli import main
+from server.errors import InvalidInputError
+from server.review.config import ParsedConfig
+from server.review.fixes import apply_edits
+from server.upgrade import upgrade_project
+from server.upgrade.flags import FLAGS, crossed
+from server.upgrade.vitest import upgrade_test_file, upgrade_vitest_config
+
+FIXTURE = Path(__file__).parent / "fixtures" / "old-counter"
+
+
+def _apply(files: dict[str, str], result) -> dict[str, str]:
+    out = dict(files)
+    by: dict[str, list] = {}
+    for e in result.edits:
+        by.setdefault(e.path, []).append(e)
+    for path, edits in by.items():
+        out[path], left = apply_edits(files.get(path, ""), edits)
+        assert not left
+    return out
+
+
+def _config(migrations: str, date: str = "2025-01-01", extra: str = "") -> str:
+    return ('{\n  // keep me\n  "name": "w",\n  "main": "src/index.ts",\n  "compatibility_date": "' + date + '",\n'
+            + extra + '  "migrations": ' + migrations + "\n}\n")
+
+
+# -- compatibility date and crossed flags ----------------------------------------------------------------------------
+
+def test_crossed_flags_follow_the_dates_and_the_projects_own_flags():
+    names = lambda fs: [f.name for f in fs]
+    assert names(crossed("2026-02-23", "2026-02-24", set())) == ["delete_all_deletes_alarm"]
+    assert names(crossed("2026-02-24", "2026-11-01", set()))[0] == "websocket_standard_binary_type"
+    assert "delete_all_deletes_alarm" not in names(crossed("2026-01-01", "2026-11-01", {"delete_all_preserves_alarm"}))
+    assert "rpc" not in names(crossed("2024-01-01", "2026-11-01", {"rpc"}))
+    assert crossed("2026-11-01", "2026-11-01", set()) == []
+
+
+def test_every_flag_points_at_a_reference_section_that_exists():
+    from server.search.engine import SearchEngine
+
+    res = SearchEngine().read([f.doc for f in FLAGS])
+    assert not res.missing, res.missing
+
+
+def test_date_bump_lists_crossed_flags_with_affected_lines():
+    files = {"wrangler.jsonc": '{ "name": "w", "main": "src/index.ts", "compatibility_date": "2026-01-01",\n'
+                               '  "compatibility_flags": ["web_socket_manual_reply_to_close"] }\n',
+             "src/index.ts": "export class A {\n  async wipe() {\n    await this.ctx.storage.deleteAll();\n  }\n"
+                             "  webSocketClose(ws: WebSocket) { ws.close(); }\n}\n",
+             "test/a.test.ts": "await this.ctx.storage.deleteAll();\n"}
+    res = upgrade_project(list(files.items()), "2026-03-01")
+    flags = {c.flag: c for c in res.crossed}
+    assert set(flags) == {"rpc_params_dup_stubs", "delete_all_deletes_alarm"}  # the opt-out keeps 04-07 off
+    assert [(a.path, a.line) for a in flags["delete_all_deletes_alarm"].affected] == [("src/index.ts", 3)]
+    out = _apply(files, res)
+    assert ParsedConfig("wrangler.jsonc", out["wrangler.jsonc"]).raw["compatibility_date"] == "2026-03-01"
+    assert "web_socket_manual_reply_to_close" in out["wrangler.jsonc"]
+
+
+def test_toml_date_bump_and_no_downgrade():
+    files = {"wrangler.toml": 'name = "w"\nmain = "src/index.ts"\ncompatibility_date = "2025-05-05"\n'}
+    out = _apply(files, upgrade_project(list(files.items()), "2026-11-01"))
+    assert 'compatibility_date = "2026-11-01"' in out["wrangler.toml"]
+    newer = {"wrangler.toml": files["wrangler.toml"].replace("2025-05-05", "2026-12-01")}
+    res = upgrade_project(list(newer.items()), "2026-11-01")
+    assert res.edits == [] and res.crossed == []
+
+
+def test_bad_date_is_a_clear_error():
+    with pytest.raises(InvalidInputError):
+        upgrade_project([("wrangler.jsonc", "{}")], "next week")
+
+
+# -- migrations -> exports -------------------------------------------------------------------------------------------
+
+def test_migrations_history_becomes_exports_and_comments_survive():
+    cfg = _config('[\n    { "tag": "v1", "new_classes": ["Old"] },\n    { "tag": "v2", "new_sqlite_classes": ["A", "Gone"] },\n'
+                  '    { "tag": "v3", "renamed_classes": [{ "from": "A", "to": "B" }] }, // renamed\n'
+                  '    { "tag": "v4", "deleted_classes": ["Gone"] }\n  ]', date="2026-11-01")
+    res = upgrade_project([("wrangler.jsonc", cfg)])
+    out = _apply({"wrangler.jsonc": cfg}, res)["wrangler.jsonc"]
+    raw = ParsedConfig("wrangler.jsonc", out).raw
+    assert "migrations" not in raw and "// keep me" in out
+    assert raw["exports"] == {"Old": {"type": "durable-object", "storage": "legacy-kv"},
+                              "B": {"type": "durable-object", "storage": "sqlite"}}
+    assert any("Old is KV-backed" in p and "cannot change in place" in p for p in res.plan)
+
+
+@pytest.mark.parametrize("migrations, extra, why", [
+    ('[{ "tag": "v1", "transferred_classes": [{ "from": "A", "from_script": "x", "to": "A" }] }]', "", "transferred_classes"),
+    ('[{ "tag": "v1", "renamed_classes": [{ "from": "Nope", "to": "B" }] }]', "", "no earlier step created"),
+    ('[{ "tag": "v1", "new_sqlite_classes": ["A"] }]', '  "exports": { "A": { "type": "durable-object", "storage": "sqlite" } },\n',
+     "both `migrations` and `exports`"),
+])
+def test_migrations_kept_when_the_history_cannot_be_converted(migrations, extra, why):
+    cfg = _config(migrations, date="2026-11-01", extra=extra)
+    res = upgrade_project([("wrangler.jsonc", cfg)])
+    assert res.edits == [] and any(why in p for p in res.plan), res.plan
+
+
+def test_toml_migrations_get_a_plan_not_an_edit():
+    cfg = ('name = "w"\ncompatibility_date = "2026-11-01"\n[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["A"]\n')
+    res = upgrade_project([("wrangler.toml", cfg)])
+    assert res.edits == [] and any('A = { type = "durable-object", storage = "sqlite" }' in p for p in res.plan)
+
+
+# -- vitest-pool-workers -> vitest-plugin ----------------------------------------------------------------------------
+
+def test_vitest_config_keeps_other_test_options():
+    old = ('import { defineWorkersConfig } from "@cloudflare/vitest-pool-workers/config";\n'
+           'export default defineWorkersConfig({\n  test: {\n    include: ["test/**/*.test.ts"],\n'
+           '    poolOptions: { workers: { isolatedStorage: false, main: "./src/index.ts", wrangler: { configPath: "./wrangler.toml" } } },\n'
+           '  },\n});\n')
+    new, why = upgrade_vitest_config("vitest.config.ts", old)
+    assert why == "" and "@cloudflare/vitest-pool-workers" not in new
+    assert 'plugins: [cloudflareTest({ main: "./src/index.ts", wrangler: { configPath: "./wrangler.toml" } })]' in new
+    assert 'test: { include: ["test/**/*.test.ts"] },' in new and "isolatedStorage" not in new
+    new, why = upgrade_vitest_config("vitest.config.ts", old.replace("defineWorkersConfig({", "defineWorkersConfig(make({"))
+    assert new is None and why
+
+
+def test_test_helpers_move_and_other_helpers_stay():
+    src = ('import { env, SELF, runInDurableObject } from "cloudflare:test";\n'
+           'const r = await SELF.fetch("https://x/");\n')
+    out = upgrade_test_file(src)
+    assert out.startswith('import { env, exports } from "cloudflare:workers";\n'
+                          'import { runInDurableObject } from "cloudflare:test";\n')
+    assert "exports.default.fetch(" in out and "SELF" not in out
+    odd = 'import { SELF } from "cloudflare:test";\nconst f = SELF;\n'
+    assert upgrade_test_file(odd) == odd  # SELF used as a value: left to a person
+
+
+# -- adapters --------------------------------------------------------------------------------------------------------
+
+def _fixture_files() -> list[tuple[str, str]]:
+    return [(p.relative_to(FIXTURE).as_posix(), p.read_text()) for p in sorted(FIXTURE.rglob("*")) if p.is_file()]
+
+
+def test_mcp_upgrade_project_returns_edits_plan_and_crossed():
+    async def go():
+        async with Client(mcp) as client:
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            assert tools["upgrade_project"].annotations.read_only_hint
+            res = await client.call_tool("upgrade_project", {"files": [{"path": p, "content": c} for p, c in _fixture_files()],
+                                                             "to_date": "2026-11-01"})
+            out = res.structured_content
+            assert {e["path"] for e in out["edits"]} == {"wrangler.jsonc", "package.json", "vitest.config.ts",
+                                                         "tsconfig.json", "test/index.test.ts", "test/env.d.ts"}
+            assert "delete_all_deletes_alarm" in {c["flag"] for c in out["crossed"]}
+            bad = await client.call_tool("upgrade_project", {"files": [{"path": "wrangler.jsonc", "content": "{}"}],
+                                                             "to_date": "soon"})
+            assert bad.is_error
+
+    anyio.run(go)
+
+
+def test_cli_upgrade_shows_a_diff_and_writes_only_with_write(tmp_path, capsys):
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURE, project)
+    before = {p: p.read_text() for p in project.rglob("*") if p.is_file()}
+    assert main(["upgrade", str(project)]) == 0
+    out, err = capsys.readouterr()
+    assert "+++ b/wrangler.jsonc" in out and "crossed 2026-02-24 delete_all_deletes_alarm" in out
+    assert "--write" in err and {p: p.read_text() for p in project.rglob("*") if p.is_file()} == before
+    assert main(["upgrade", str(project), "--write", "--json"]) == 0
+    json.loads(capsys.readouterr().out)
+    assert (project / "test" / "env.d.ts").exists() and '"exports"' in (project / "wrangler.jsonc").read_text()
+    assert main(["upgrade", str(project), "--json"]) == 0  # a second run has nothing left to edit
+    assert json.loads(capsys.readouterr().out)["edits"] == []
