@@ -76,6 +76,8 @@ class DoExpertServer(MCPServer):
         made a third of tools/list, which every client loads into the model's context. Budget: 15 KB in all."""
         tools = await super().list_tools()
         for tool in tools:
+            if tool.description:  # docstring indentation and line breaks are bytes the model reads for nothing
+                tool.description = " ".join(tool.description.split())
             tool.input_schema = compact_schema(tool.input_schema)
             if tool.output_schema is not None:
                 tool.output_schema = compact_schema(tool.output_schema, output=True)
@@ -220,12 +222,8 @@ async def list_docs(
 # ------------------------------------------------------------------------------------------------------ scaffold tools
 @mcp.tool(title="List project templates", annotations=READ_ONLY)
 async def list_templates() -> TemplateList:
-    """List the Durable Object project templates: id, what each shows, and the platform features it uses.
-
-    Use it when a developer wants to start a new Durable Object project. Next: call scaffold_project with the
-    id that fits the use case (counter, chat-room, booking, rate-limiter, multi-tenant, job-queue). To add one class
-    to an existing project, call scaffold_class instead.
-    """
+    """List the Durable Object project templates with the features each uses. Next: scaffold_project with the
+    id that fits; to add one class to an existing project, scaffold_class."""
     from server.scaffold import list_templates as core_list_templates
 
     return await run_core(core_list_templates, "scaffold")
@@ -237,17 +235,11 @@ async def scaffold_project(
                                            "1-63 characters, e.g. 'team-chat'.")],
     template: Annotated[str, Field(description="Template id from list_templates, e.g. 'chat-room'.")],
     config_style: Annotated[Literal["exports", "migrations"],
-                            Field(description="How wrangler.jsonc declares the classes: declarative 'exports' "
-                                              "(default, current) or legacy 'migrations' tags.")] = "exports",
+                            Field(description="'exports' (current) or legacy 'migrations'.")] = "exports",
 ) -> ScaffoldProjectResult:
-    """Generate a complete SQLite-backed Durable Object project and return its files (nothing is written).
-
-    Every project has pinned package.json, wrangler.jsonc, tsconfig.json, src/ with schema migrations in a
-    _sql_schema_migrations table, and tests that run inside workerd with @cloudflare/vitest-plugin; each template
-    passes tsc, vitest and wrangler deploy --dry-run as generated. Next: write every file under a new folder named
-    after the project (paths are relative), then follow next_steps (npm install, npm test). Use review_code on
-    later changes.
-    """
+    """Generate a complete SQLite-backed Durable Object project (files returned, nothing written): pinned
+    package.json, wrangler.jsonc, schema migrations, and tests in workerd; it passes tsc, vitest and wrangler
+    deploy --dry-run as generated. Next: write the files under a new folder and follow next_steps."""
     from server.scaffold import scaffold_project as core_scaffold_project
 
     return await run_core(lambda: core_scaffold_project(name, template, config_style), "scaffold")
@@ -257,52 +249,35 @@ async def scaffold_project(
 async def scaffold_class(
     class_name: Annotated[str, Field(description="PascalCase class name, e.g. 'ShoppingCart'.")],
     features: Annotated[list[Literal["sql", "kv", "alarms", "websockets", "pitr"]],
-                        Field(max_length=10, description="Features to include: sql (tables and migrations), kv "
-                                                         "(synchronous KV), alarms (scheduled tasks; adds sql), "
-                                                         "websockets (hibernatable), pitr (point-in-time recovery).")],
-    binding: Annotated[str | None, Field(description="Binding name in UPPER_SNAKE_CASE; default derived from "
-                                                     "the class name (ShoppingCart -> SHOPPING_CART).")] = None,
+                        Field(max_length=10, description="alarms adds sql; websockets are hibernatable.")],
+    binding: Annotated[str | None, Field(description="UPPER_SNAKE_CASE; default from the class name.")] = None,
     config_format: Annotated[Literal["jsonc", "toml"],
                              Field(description="The project's wrangler config format.")] = "jsonc",
     config_style: Annotated[Literal["exports", "migrations"],
-                            Field(description="Whether the project's config declares classes with 'exports' or "
-                                              "'migrations' tags; the patch follows it.")] = "exports",
+                            Field(description="What the project's config uses.")] = "exports",
 ) -> ScaffoldClassResult:
-    """Generate one SQLite-backed Durable Object class for an existing project: the class file, its vitest test,
-    and a wrangler config patch in the project's own format and style. Nothing is written.
-
-    Look at the project's wrangler config first to pick config_format and config_style. Next: write the files,
-    export the class from the Worker's main module, merge config_patch into the config, run the tests, then call
-    review_code on the new class together with the updated config.
-    """
+    """Generate one SQLite-backed Durable Object class for an existing project: class file, vitest test and a
+    wrangler config patch in the project's format and style (nothing written). Next: write the files, export the
+    class, merge config_patch, run the tests, then review_code with the updated config."""
     from server.scaffold import scaffold_class as core_scaffold_class
 
-    return await run_core(lambda: core_scaffold_class(class_name, list(features), binding, config_format, config_style), "scaffold")
+    return await run_core(lambda: core_scaffold_class(class_name, list(features), binding, config_format,
+                                                      config_style), "scaffold")
 
 
 # -------------------------------------------------------------------------------------------------------- review tools
 @mcp.tool(title="Review Durable Object code", annotations=READ_ONLY)
 async def review_code(
     files: Annotated[list[ReviewFile], Field(min_length=1, max_length=50,
-                                             description="1-50 files as {path, content}: the Durable Object and "
-                                                         "Worker TypeScript, plus wrangler.jsonc/.json/.toml when "
-                                                         "you have it (config rules need it).")],
-    compatibility_date: Annotated[str | None, Field(description="YYYY-MM-DD the code runs at. Default: the "
-                                                                "config's compatibility_date; when neither is "
-                                                                "known, date-gated rules assume a current date.")] = None,
+                                             description="DO and Worker sources plus the wrangler config.")],
+    compatibility_date: Annotated[str | None, Field(description="YYYY-MM-DD; default: the config's.")] = None,
 ) -> ReviewResult:
-    """Review Durable Object TypeScript and wrangler config for platform-specific bugs: global singletons, awaits
-    that break write atomicity, races across fetch(), SQL injection and rejected statements, alarms and WebSocket
-    hibernation mistakes, classes not exported or not declared, SQL on KV-backed classes, and more.
-
-    Send the files you wrote or changed together with the project's wrangler config. Each finding has a rule id,
-    severity, 1-based line and column, a message, a fix and reference section ids. Next: fix every error and
-    warning (explain_rule gives the reasoning and a corrected example; read_docs the `docs` ids), then call
-    review_code again with the updated files until `clean` is true. Info findings are advice. A deliberate
-    exception can be silenced with `// do-expert-ignore <rule-id>` on the line or the line above.
-    Where the fix is mechanical a finding carries `edits` (1-based, end exclusive) and `fix_safety` ('safe' keeps
-    behaviour; 'unsafe' changes it or adds a stub: read it); apply them, then review again while `another_pass`.
-    """
+    """Review Durable Object TypeScript and wrangler config for platform bugs: singletons, awaits that break
+    write atomicity, races across I/O, SQL injection, alarm and WebSocket mistakes, undeclared classes, and more.
+    Send the changed files with the wrangler config. Each finding has rule, severity, 1-based position, message,
+    fix and doc ids; mechanical fixes carry `edits` and `fix_safety` ('unsafe' changes behaviour: read it). Next:
+    fix errors and warnings (explain_rule, read_docs), then review again until `clean` and not `another_pass`.
+    Silence a deliberate case with `// do-expert-ignore <rule-id>`."""
     return await run_review([(f.path, f.content) for f in files], compatibility_date)
 
 
@@ -322,12 +297,8 @@ async def explain_rule(
     rule: Annotated[str, Field(description="Rule id from a review_code finding or list_rules, e.g. "
                                            "'do-sql-interpolation'.")],
 ) -> RuleExplanation:
-    """Explain one review rule: why the pattern fails on Durable Objects, a bad and a good example, the fix and
-    reference section ids.
-
-    Use it when a review_code finding is unclear. Next: apply the fix, read_docs the `docs` ids for depth, and call
-    review_code again.
-    """
+    """Explain a review rule: why it fails on Durable Objects, bad and good examples, the fix, doc ids. Next:
+    apply the fix and review_code again."""
     from server.review import explain_rule as core_explain_rule
 
     return await run_core(lambda: core_explain_rule(rule), "review")
@@ -336,15 +307,12 @@ async def explain_rule(
 @mcp.tool(title="Plan an upgrade of an old Durable Object project", annotations=READ_ONLY)
 async def upgrade_project(
     files: Annotated[list[ReviewFile], Field(min_length=1, max_length=200,
-                                             description="The project's files as {path, content}: wrangler config, "
-                                                         "package.json, vitest config, tsconfig, sources, tests.")],
-    to_date: Annotated[str | None, Field(description="Target compatibility_date, YYYY-MM-DD (default 2026-11-01).")] = None,
+                                             description="Config, package.json, vitest config, sources, tests.")],
+    to_date: Annotated[str | None, Field(description="YYYY-MM-DD, default 2026-11-01.")] = None,
 ) -> UpgradeResult:
-    """Move an old Durable Object project to current practice: compatibility date bumped (with every behaviour
-    change it crosses and the code lines affected), `migrations` replaced by `exports` where the history allows,
-    @cloudflare/vitest-pool-workers replaced by @cloudflare/vitest-plugin, and a plan for KV-backed classes.
-    Nothing is written. Next: apply the edits, follow the plan, run npm install and the tests, then review_code.
-    """
+    """Move an old Durable Object project to current practice (nothing written): compatibility date bumped with
+    each behaviour change crossed and the code it affects, `migrations` to `exports` where valid, vitest-pool-workers
+    to vitest-plugin, a plan for KV-backed classes. Next: apply edits, follow the plan, test, review_code."""
     from server.upgrade import upgrade_project as core_upgrade_project
 
     return await run_core(lambda: core_upgrade_project([(f.path, f.content) for f in files], to_date), "review")

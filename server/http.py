@@ -148,7 +148,9 @@ class HeadTimeoutH11Protocol(H11Protocol):
             self._head_timer = None
 
     def _head_timed_out(self) -> None:
-        if not self.transport.is_closing():
+        # Only while no request head is in: a head buffered behind the previous response (read by uvicorn inside
+        # on_response_complete, before the timer was re-armed) must never be cut off while it is served.
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             log.warning("closing a connection whose request head did not arrive within %.0f s", HEADER_TIMEOUT)
             self.transport.close()
 
@@ -163,7 +165,7 @@ class HeadTimeoutH11Protocol(H11Protocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing():
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
             self._arm()  # the next request on this keep-alive connection gets the same deadline
 
     def connection_lost(self, exc) -> None:

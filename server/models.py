@@ -81,8 +81,7 @@ Confidence = Literal["high", "medium", "low"]
 
 
 class ReviewFile(BaseModel):
-    path: str = Field(description="Path of the file as the project names it, e.g. 'src/index.ts' or 'wrangler.jsonc'. "
-                      "Config files are recognised by name (wrangler.jsonc, wrangler.json, wrangler.toml).")
+    path: str = Field(description="Project-relative path, e.g. 'src/index.ts' or 'wrangler.jsonc'.")
     content: str = Field(description="Full text of the file.")
 
 

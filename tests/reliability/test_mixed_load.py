@@ -59,7 +59,7 @@ async def _client(http: httpx.AsyncClient, url: str, ordinal: int, calls: int, o
 
 
 async def _hostile(url: str, stop: anyio.Event, reviews: list[float], errors: list[str]) -> None:
-    async with httpx.AsyncClient(timeout=300) as http:
+    async with httpx.AsyncClient(timeout=300, limits=httpx.Limits(keepalive_expiry=2.0)) as http:
         for n in itertools.count():
             if stop.is_set():
                 return
@@ -80,7 +80,9 @@ async def _phase(url: str, calls: int, only_search: bool, hostile: bool) -> tupl
     errors: list[str] = []
     reviews: list[float] = []
     stop = anyio.Event()
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    # Idle connections expire on the client before the server's 5 s keep-alive, as a well-behaved client does;
+    # otherwise a request can race the server closing the same idle connection (a ReadError no server can avoid).
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS, keepalive_expiry=2.0)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
         async with anyio.create_task_group() as outer:
             if hostile:
