@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "tests" / "review"))
 import tree_sitter as ts  # noqa: E402
 
 from review_fixtures import cases, clean_projects, expected, read_case  # noqa: E402
+from table import print_figures  # noqa: E402
 from server.review import review_files  # noqa: E402
 from server.search.corpus import reference_files  # noqa: E402
 from server.review.parse import TS_LANGUAGE  # noqa: E402
@@ -145,11 +146,7 @@ def main() -> None:
         ("full review", f"{review_lps:,.0f} lines/s"),
         ("review / parse time ratio", f"{parse_lps / review_lps:.1f}x"),
     ]
-    width = max(len(k) for k, _ in rows)
-    print(f"| {'figure'.ljust(width)} | value |")
-    print(f"| {'-' * width} | ----- |")
-    for k, v in rows:
-        print(f"| {k.ljust(width)} | {v} |")
+    print_figures(rows)
 
 
 if __name__ == "__main__":

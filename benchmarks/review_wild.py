@@ -34,6 +34,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from table import print_figures  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
@@ -242,11 +245,7 @@ def main() -> None:
         rows.append(("syntax findings on files TypeScript parses", f"{len(ts_bad)}" + (f" ({', '.join(f'{r}/{p}' for r, p in ts_bad[:5])})" if ts_bad else "")))
     rows.append(("review speed", f"{n_files / max(review_s, 1e-9):,.0f} files/s ({review_s:.1f} s)"))
     rows.append(("review / bare tree-sitter parse time", f"{review_s / max(parse_s, 1e-9):.1f}x"))
-    width = max(len(k) for k, _ in rows)
-    print(f"| {'figure'.ljust(width)} | value |")
-    print(f"| {'-' * width} | ----- |")
-    for k, v in rows:
-        print(f"| {k.ljust(width)} | {v} |")
+    print_figures(rows)
 
 
 if __name__ == "__main__":
