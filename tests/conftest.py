@@ -41,3 +41,12 @@ def http_server(tmp_path):
             proc.wait(timeout=10)
         except Exception:
             proc.kill()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("figures measured by the tests")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from adversarial import assignments_without_semicolons, comment_in_ws_class, many_map_fields
+from figures import report
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -108,8 +109,8 @@ def test_fifty_clients_mixed_calls_with_a_hostile_reviewer(http_server):
     elapsed = time.perf_counter() - started
     idle_p50, idle_p99 = _pct(idle, 50) * 1000, _pct(idle, 99) * 1000
     p50, p99 = _pct(loaded, 50) * 1000, _pct(loaded, 99) * 1000
-    print(f"\nidle searches: {len(idle)}, p50 {idle_p50:.0f} ms, p99 {idle_p99:.0f} ms")
-    print(f"mixed load: {CLIENTS}x{CALLS} calls ({len(loaded)} searches) with {len(reviews)} hostile reviews "
+    report(f"idle searches: {len(idle)}, p50 {idle_p50:.0f} ms, p99 {idle_p99:.0f} ms")
+    report(f"mixed load: {CLIENTS}x{CALLS} calls ({len(loaded)} searches) with {len(reviews)} hostile reviews "
           f"running: search p50 {p50:.0f} ms, p99 {p99:.0f} ms ({p99 / idle_p99:.1f}x idle p99); "
           f"errors {len(errors) + len(idle_errors)}; {elapsed:.0f} s in all")
     assert not idle_errors and not errors, (idle_errors + errors)[:5]

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
+from figures import report
 from server.app import mcp
 
 pytestmark = pytest.mark.timeout(600)
@@ -92,7 +93,7 @@ def test_tool_never_crashes(call, tool):
         check(call(tool, args))
 
     prop()
-    print(f"{tool}: {COUNTS[tool]} generated cases")
+    report(f"hypothesis, {tool}: {COUNTS[tool]} generated cases through the MCP layer")
     assert COUNTS[tool] >= 1
 
 

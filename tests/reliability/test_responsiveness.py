@@ -10,6 +10,7 @@ import pytest
 from mcp import Client
 
 from adversarial import array_chain_in_sql, assignments_without_semicolons, comment_in_ws_class, nested_ifs
+from figures import report
 from mcp_helpers import stdio_client
 
 pytestmark = pytest.mark.timeout(300)
@@ -55,8 +56,8 @@ def test_ping_and_search_answer_during_a_hostile_review_over_stdio(tmp_path):
             return await _answers_while_reviewing(client)
 
     times = anyio.run(scenario)
-    print(f"stdio: ping {times['ping'] * 1000:.0f} ms, search {times['search'] * 1000:.0f} ms during a "
-          f"{times['review']:.1f} s review")
+    report(f"stdio: ping {times['ping'] * 1000:.0f} ms, search {times['search'] * 1000:.0f} ms during a "
+           f"{times['review']:.1f} s hostile review")
     assert times["during_review"], "the review ended before ping and search were measured"
     assert times["ping"] < 1.0 and times["search"] < 1.0, times
 
@@ -93,7 +94,7 @@ def test_ping_and_search_answer_during_a_hostile_review_over_http(http_server):
             return out
 
     times = anyio.run(scenario)
-    print(f"http: ping {times['ping'] * 1000:.0f} ms, search {times['search'] * 1000:.0f} ms during three reviews")
+    report(f"http: ping {times['ping'] * 1000:.0f} ms, search {times['search'] * 1000:.0f} ms during three reviews")
     assert times["during_review"], "the reviews ended before ping and search were measured"
     assert times["ping"] < 1.0 and times["search"] < 1.0, times
 
@@ -104,7 +105,7 @@ def test_the_three_hostile_files_finish_or_fail_cleanly_within_10_s(tmp_path):
             return await _timed(client.call_tool("review_code", {"files": HOSTILE_FILES}))
 
     elapsed, result = anyio.run(scenario)
-    print(f"three hostile files: {elapsed:.2f} s")
+    report(f"three hostile files reviewed in {elapsed:.2f} s")
     assert elapsed < 10
     assert not result.is_error
     skipped = {f["path"] for f in result.structured_content["findings"] if f["rule"] == "do-input-skipped"}
