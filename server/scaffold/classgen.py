@@ -7,7 +7,7 @@ style (declarative ``exports`` or ``migrations`` tags), so it can be pasted or m
 
 from __future__ import annotations
 
-from server.errors import InvalidInputError
+from server.errors import InvalidInputError, clip
 from server.models import GeneratedFile, ScaffoldClassResult
 
 from . import names, render
@@ -71,7 +71,7 @@ def scaffold_class(
     file = names.kebab(class_name)
     tag = migration_tag if migration_tag is not None else f"add-{file}"
     if not isinstance(tag, str) or not names.PROJECT_RE.fullmatch(tag.lower().replace("_", "-").replace(".", "-")):
-        raise InvalidInputError(f"invalid migration tag {names._show(str(tag))}",
+        raise InvalidInputError(f"invalid migration tag {clip(str(tag))}",
                                 hint="Use letters, digits, '-', '_' or '.', e.g. 'v2' or 'add-shopping-cart'.")
     test_imports = []
     if {"sql", "alarms"} & set(feats):

@@ -25,11 +25,6 @@ RESERVED_CLASSES = frozenset({
 })
 
 
-def _show(value: str) -> str:
-    """A short, printable rendering of untrusted input for error messages."""
-    return clip(value)
-
-
 def _check_type(value: object, what: str) -> str:
     if not isinstance(value, str):
         raise InvalidInputError(f"{what} must be a string, got {type(value).__name__}")
@@ -42,7 +37,7 @@ def project_name(value: str) -> str:
     if PROJECT_RE.fullmatch(value):
         return value
     raise InvalidInputError(
-        f"invalid project name {_show(value)}",
+        f"invalid project name {clip(value)}",
         hint="Use 1-63 characters: lowercase ASCII letters, digits and '-', starting with a letter and not ending "
              "with '-' (it becomes the Worker name and the folder name), e.g. 'my-chat'. Path separators, spaces, "
              "shell characters and non-ASCII letters are not allowed.",
@@ -54,12 +49,12 @@ def class_name(value: str) -> str:
     value = _check_type(value, "class name")
     if not CLASS_RE.fullmatch(value):
         raise InvalidInputError(
-            f"invalid class name {_show(value)}",
+            f"invalid class name {clip(value)}",
             hint="Use PascalCase ASCII: a capital letter, then letters and digits, at most 64 characters, "
                  "e.g. 'ShoppingCart'.",
         )
     if value in RESERVED_CLASSES:
-        raise InvalidInputError(f"class name {_show(value)} shadows a runtime or generated name",
+        raise InvalidInputError(f"class name {clip(value)} shadows a runtime or generated name",
                                 hint="Pick a domain name such as 'ShoppingCart' or 'GameRoom'.")
     return value
 
@@ -70,7 +65,7 @@ def binding_name(value: str) -> str:
     if BINDING_RE.fullmatch(value):
         return value
     raise InvalidInputError(
-        f"invalid binding name {_show(value)}",
+        f"invalid binding name {clip(value)}",
         hint="Use UPPER_SNAKE_CASE ASCII: a capital letter, then capitals, digits and '_', at most 64 characters, "
              "e.g. 'SHOPPING_CART'.",
     )
@@ -90,4 +85,4 @@ def choice(value: str, allowed: list[str] | tuple[str, ...], what: str) -> str:
     value = _check_type(value, what)
     if value in allowed:
         return value
-    raise InvalidInputError(f"unknown {what} {_show(value)}", hint=f"Allowed {what}s: {', '.join(allowed)}.")
+    raise InvalidInputError(f"unknown {what} {clip(value)}", hint=f"Allowed {what}s: {', '.join(allowed)}.")

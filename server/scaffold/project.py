@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.errors import NotFoundError
+from server.errors import NotFoundError, clip
 from server.models import GeneratedFile, ScaffoldProjectResult, TemplateInfo, TemplateList
 
 from . import names, render
@@ -26,7 +26,7 @@ def _template_id(template: object) -> str:
     ids = render.template_ids()
     if isinstance(template, str) and template in ids:
         return template
-    shown = names._show(template) if isinstance(template, str) else type(template).__name__
+    shown = clip(template) if isinstance(template, str) else type(template).__name__
     raise NotFoundError(f"unknown template {shown}",
                         hint=f"Available templates: {', '.join(ids)}. list_templates (CLI: do-expert templates) describes each.")
 

@@ -114,7 +114,7 @@ def status(corpus: Corpus, root: Path | None = None) -> IndexStatus:
     manifest = _read_manifest(gen)
     if manifest is None and not gen.exists():
         return IndexStatus(root, gen, "missing", len(corpus.docs), len(corpus.sections), None)
-    problem = check_generation(gen, corpus, full=True)
+    problem = check_generation(gen, corpus, full=True, manifest=manifest)
     if problem is None:
         try:
             _probe(whoosh_index.open_dir(str(gen)), manifest)
@@ -161,12 +161,14 @@ def _read_manifest(gen: Path) -> dict | None:
 CRC_ON_OPEN_BYTES = 16 * 1024 * 1024  # at every open, files up to this size are checksummed; larger ones by size
 
 
-def check_generation(gen: Path, corpus: CorpusFiles | None = None, *, full: bool = False) -> str | None:
+def check_generation(gen: Path, corpus: CorpusFiles | None = None, *, full: bool = False,
+                     manifest: dict | None = None) -> str | None:
     """Why ``gen`` must not be opened, or None. Whoosh unpickles segment data, so nothing is opened before the
     manifest has the right shape and every file its recorded size and checksum. At every open, files larger than
     CRC_ON_OPEN_BYTES (the segments of a very large corpus) are checked by size and then by the probe, which keeps
-    the start of a 50x corpus fast; ``full`` (``index status``) checksums everything."""
-    manifest = _read_manifest(gen)
+    the start of a 50x corpus fast; ``full`` (``index status``) checksums everything. ``manifest``: the one the
+    caller already read, so it is read once per open."""
+    manifest = manifest if manifest is not None else _read_manifest(gen)
     if manifest is None:
         return "manifest missing or malformed"
     if manifest["schema_version"] != SCHEMA_VERSION:
@@ -264,11 +266,12 @@ def open_healthy(files: CorpusFiles, root: Path | None = None, *, force: bool = 
     problem, gen = None, generation_dir(files, root)
     for attempt in (1, 2):
         gen = ensure_generation(files, root, force=force)
-        problem = check_generation(gen)
+        manifest = _read_manifest(gen)
+        problem = check_generation(gen, manifest=manifest)
         if problem is None:
             try:
                 opened = opener(gen)
-                _probe(opened, _read_manifest(gen))
+                _probe(opened, manifest)
                 return opened
             except Exception as exc:  # whoosh raises several unrelated types for damaged data
                 problem = f"{type(exc).__name__}: {str(exc)[:200]}"
