@@ -6,7 +6,8 @@ Two sets by default: ``questions.yaml`` (171 questions; the engine's weights and
 ``questions_holdout.yaml`` (written later, independently, and never used for tuning: the honest figure).
 
 A question is answered at rank k when the k-th returned section's text (heading path and Markdown, as read_docs
-returns it) contains every string of its ``must_contain`` list, case-insensitively. Baselines:
+returns it) contains every string of its ``must_contain`` list, case-insensitively; in sets that name the answering
+sections (``answers``: section ids, stricter), when the k-th section is one of them. Baselines:
 
 - grep: naive term counting, what an agent grepping the Markdown gets: score = occurrences of the query's words.
 - fts5: SQLite FTS5 with the porter tokenizer and BM25, the query's words ORed (ANDing them finds almost nothing
@@ -41,7 +42,7 @@ K = 10
 
 def load_questions(path: Path) -> list[dict]:
     data = yaml.safe_load(path.read_text())
-    return [d for d in data if isinstance(d, dict) and d.get("q") and d.get("must_contain")]
+    return [d for d in data if isinstance(d, dict) and d.get("q") and (d.get("must_contain") or d.get("answers"))]
 
 
 # The tuning set's questions wrapped the way agents pad them: how the query weighting was tuned for full sentences
@@ -83,9 +84,12 @@ def section_texts(engine: SearchEngine) -> dict[str, str]:
     return {sid: f"{s.path_text}\n{s.markdown}".lower() for sid, s in engine.corpus.sections.items()}
 
 
-def first_hit(ranked: list[str], must: list[str], texts: dict[str, str]) -> int | None:
+def first_hit(ranked: list[str], item: dict, texts: dict[str, str]) -> int | None:
+    """Rank of the first answer: a section listed in the item's ``answers`` (section ids, when the set names them),
+    else a section whose text holds every ``must_contain`` string."""
+    answers, must = item.get("answers"), item.get("must_contain") or []
     for i, sid in enumerate(ranked[:K], 1):
-        if all(m.lower() in texts[sid] for m in must):
+        if sid in answers if answers else all(m.lower() in texts[sid] for m in must):
             return i
     return None
 
@@ -126,10 +130,10 @@ def evaluate(name: str, ranker, questions: list[dict], texts: dict[str, str]) ->
         t0 = time.perf_counter()
         ranked = ranker(item["q"])
         times.append(time.perf_counter() - t0)
-        r = first_hit(ranked, item["must_contain"], texts)
+        r = first_hit(ranked, item, texts)
         ranks.append(r)
         if r is None or r > 3:
-            misses.append((item["q"], item["must_contain"], ranked[:3]))
+            misses.append((item["q"], item.get("answers") or item["must_contain"], ranked[:3]))
     n = len(questions)
     return {
         "name": name,

@@ -118,7 +118,9 @@ class SearchEngine:
         ranked = []
         for docnum, score in candidates:
             matched = gen.tokens(docnum)
-            bonus = 1 + q.COVERAGE_BONUS * q.coverage(keys, matched, for_rank=True)
+            heading = q.heading_tokens(searcher.stored_fields(docnum)["heading"])
+            bonus = (1 + q.COVERAGE_BONUS * q.coverage(keys, matched, for_rank=True)
+                     + q.HEADING_BONUS * q.coverage(keys, heading, for_rank=True))
             ranked.append((score * bonus, docnum, q.relevance(q.coverage(keys, matched), score, keys)))
         ranked.sort(key=lambda t: (-t[0], t[1]))
         words = [*parsed.texts, *parsed.corrections.values()]
@@ -245,7 +247,7 @@ def _set_idf(parsed: q.ParsedQuery, reader) -> None:
     for w in parsed.words:
         df = 0
         for text in filter(None, (w.text, w.correction)):
-            for fieldname, tok in q.word_terms(text):
+            for fieldname, tok in q.key_terms(text):
                 if fieldname in IDF_FIELDS:
                     df = max(df, reader.doc_frequency(fieldname, tok))
         w.idf = q.idf(df, n)

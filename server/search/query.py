@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from whoosh.query import Or, Phrase, Term
 
@@ -39,6 +40,7 @@ EXPANSION_COVERAGE = 0.9  # a word whose only match in a section is one of its e
 CORRECTION_WEIGHT = 0.8  # a spelling correction stands in for an unknown word
 CONTEXT_WEIGHT = 0.35  # words inside a context phrase ("in my Worker project")
 COVERAGE_BONUS = 1.0  # score *= 1 + COVERAGE_BONUS * (IDF-weighted fraction of the question the section covers)
+HEADING_BONUS = 0.3  # score also gains this x the (sqrt-IDF-weighted) share of the question its heading path names
 PHRASE_WEIGHT = 2.0
 COMMON_TERM_RATIO = 0.4  # terms in more sections than this share are left out of the BM25 query (see build)
 
@@ -165,6 +167,34 @@ def word_tokens(text: str) -> set[str]:
     return {tok for _, tok in word_terms(text)}
 
 
+_COMPOUND = re.compile(r"[a-z0-9][A-Z]|[._$]")
+
+
+def key_terms(text: str) -> set[tuple[str, str]]:
+    """The index terms that carry one word's meaning: what its IDF and its coverage are judged on.
+
+    A plain word's key terms are all its group's terms. A compound identifier's group also queries its parts, so
+    that ``transaction sync`` finds ``transactionSync``; but a section that only says "storage" has not answered a
+    question about ``storage.sync()``, and the common part must not make the rare identifier look common. So the key
+    terms of ``storage.sync`` are the whole name and its last segment; of ``getWebSockets``, the whole name."""
+    stripped = text.strip("_$.")
+    if not _COMPOUND.search(stripped):
+        return word_terms(text)
+    segments = [s for s in stripped.split(".") if s]
+    keys = {".".join(segments[i:]).lower() for i in range(len(segments) - 1)}
+    last = segments[-1] if len(segments) > 1 else text
+    if _COMPOUND.search(last):
+        names = {last.lower().strip("_$"), stem_word(last).strip("_$")}
+        keys |= {tok for tok in word_tokens(last) if tok.strip("_$") in names} or word_tokens(last)
+    else:
+        keys |= word_tokens(last)
+    return {(f, tok) for f, tok in word_terms(text) if tok in keys}
+
+
+def key_tokens(text: str) -> set[str]:
+    return {tok for _, tok in key_terms(text)} or word_tokens(text)
+
+
 @dataclass
 class CoverageKeys:
     """Per user word: its weight in the coverage sum, the tokens it can meet, and its expansions' tokens."""
@@ -183,9 +213,9 @@ def coverage_keys(parsed: ParsedQuery) -> CoverageKeys:
     """Computed once per query; ``QueryWord.idf`` must be set."""
     weights, rank_weights, own, expanded = [], [], [], []
     for w in parsed.words:
-        k = word_tokens(w.text)
+        k = key_tokens(w.text)
         if w.correction:
-            k |= word_tokens(w.correction)
+            k |= key_tokens(w.correction)
         e: set = set()
         for extra in w.expansions:
             e |= word_tokens(extra)
@@ -249,6 +279,12 @@ def section_tokens(fields: dict) -> set[str]:
     for ident in set(IDENT_RE.findall(fields["code"])):
         toks.update(p if "." in p else stem_word(p) for p in identifier_parts(ident))
     return toks
+
+
+@lru_cache(maxsize=65536)
+def heading_tokens(heading: str) -> frozenset[str]:
+    """The tokens of a section's heading path, as the heading and code fields index them."""
+    return frozenset(_tokens(_PROSE, heading)) | frozenset(_tokens(_CODE, heading))
 
 
 def section_tokens_by_analyzers(fields: dict) -> set[str]:

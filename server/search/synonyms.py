@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from server.search.analysis import stem_word
+
 # key: a lowercased word or two-word phrase as an agent types it; value: corpus terms to add.
 SYNONYMS: dict[str, str] = {
     # scheduling
@@ -87,7 +89,7 @@ SYNONYMS: dict[str, str] = {
     "billed": "rowsRead rowsWritten",
     "price": "billing rowsRead rowsWritten",
     "pricing": "billing rowsRead rowsWritten",
-    "disk": "storage SQLITE_FULL",
+    "disk": "storage SQLITE_FULL databaseSize",
     "full": "SQLITE_FULL",
     "integrity": "quick_check foreign_key_check",
     "corrupt": "quick_check pitr bookmark",
@@ -110,6 +112,7 @@ SYNONYMS: dict[str, str] = {
     "address": "getByName idFromName stub",
     "lookup": "getByName idFromName",
     "name": "getByName idFromName",
+    "name inside": "ctx.id.name id.name",
     "singleton": "global singleton shard",
     "global": "singleton shard",
     "scale": "shard sharding throughput",
@@ -121,9 +124,6 @@ SYNONYMS: dict[str, str] = {
     "gdpr": "jurisdiction eu",
     "eu": "jurisdiction",
     "residency": "jurisdiction",
-    "call": "rpc stub",
-    "method": "rpc stub",
-    "methods": "rpc stub",
     # websockets
     "socket": "websocket",
     "sockets": "websocket",
@@ -152,6 +152,67 @@ SYNONYMS: dict[str, str] = {
     "logs": "observability",
     "logging": "observability",
     "deploy": "wrangler deploy",
+    # how agents phrase the same things in full sentences
+    "same time": "concurrency concurrent input gate interleaving",
+    "at once": "concurrency concurrent",
+    "simultaneous": "concurrency concurrent input gate",
+    "simultaneously": "concurrency concurrent input gate",
+    "concurrently": "concurrency input gate",
+    "one by one": "single-threaded input gate serialized",
+    "sequentially": "single-threaded input gate",
+    "serially": "single-threaded input gate",
+    "in order": "single-threaded E-order ordering",
+    "one row": "one() cursor",
+    "single row": "one() cursor",
+    "first row": "one() cursor",
+    "exactly one": "one() cursor",
+    "all rows": "toArray cursor",
+    "start up": "constructor blockConcurrencyWhile",
+    "starts up": "constructor blockConcurrencyWhile",
+    "first access": "constructor blockConcurrencyWhile",
+    "first request": "constructor blockConcurrencyWhile",
+    "initialization": "constructor blockConcurrencyWhile",
+    "initialisation": "constructor blockConcurrencyWhile",
+    "set up": "constructor blockConcurrencyWhile",
+    "create table": "CREATE TABLE IF NOT EXISTS constructor",
+    "block requests": "blockConcurrencyWhile input gate",
+    "hold requests": "blockConcurrencyWhile input gate",
+    "pause requests": "blockConcurrencyWhile input gate",
+    "stop requests": "blockConcurrencyWhile input gate",
+    "every hour": "alarm setAlarm reschedule",
+    "every minute": "alarm setAlarm reschedule",
+    "every day": "alarm setAlarm reschedule",
+    "hourly": "alarm setAlarm reschedule",
+    "daily": "alarm setAlarm reschedule",
+    "repeat": "alarm setAlarm reschedule",
+    "how many": "limits",
+    "confirmed": "output gate sync durability",
+    "acknowledged": "output gate sync",
+    "persisted": "output gate sync durability",
+    "flushed": "output gate sync",
+    "connection lost": "retryable reset exception",
+    "disconnected": "retryable reset close",
+    "own name": "ctx.id.name id.name",
+    "its name": "ctx.id.name id.name",
+    "json column": "json_extract json",
+    "json field": "json_extract json",
+    "tag": "tags getWebSockets getTags",
+    "tagged": "tags getWebSockets getTags",
+    "metadata": "serializeAttachment attachment",
+    "attach": "serializeAttachment",
+    "disk usage": "databaseSize",
+    "storage used": "databaseSize",
+    "space": "databaseSize SQLITE_FULL limits",
+    "in-flight": "deploy reset code_update_strategy",
+    "new version": "deploy gradual versions",
+    "roll out": "gradual deployments versions",
+    "rollout": "gradual deployments versions",
+    "gradually": "gradual deployments versions",
+    "canary": "gradual deployments versions",
+    "console.log": "logs observability tail",
+    "console": "logs observability",
+    "debug": "logs observability",
+    "debugging": "logs observability",
     # errors
     "error": "error exception",
     "retry": "retryable retries backoff",
@@ -162,19 +223,53 @@ SYNONYMS: dict[str, str] = {
 }
 
 _WORDS = re.compile(r"[A-Za-z0-9_$.-]+")
+# Words a phrase key may skip: "create the table" and "stop other requests" meet the keys "create table" and
+# "stop requests".
+_SKIPPABLE = frozenset({"a", "an", "the", "my", "our", "your", "its", "their", "this", "that", "these", "those",
+                        "other", "all", "any", "some", "new", "of"})
+_MAX_KEY_WORDS = 3
+
+
+def _stem_key(key: str) -> str:
+    return " ".join(stem_word(w) for w in key.split())
+
+
+# Phrase keys match as typed first; failing that, by stem, so "starting up" meets the key "start up".
+_BY_STEM: dict[str, str] = {}
+for _key, _value in SYNONYMS.items():
+    _BY_STEM.setdefault(_stem_key(_key), _value)
+
+
+def _lookup(words: list[str]) -> str | None:
+    key = " ".join(words)
+    if key in SYNONYMS or len(words) == 1:  # single words match as typed: by stem, "names" or "errors" fire too often
+        return SYNONYMS.get(key)
+    return _BY_STEM.get(_stem_key(key))
 
 
 def expansions_by_position(query: str) -> dict[int, list[str]]:
-    """Expansion strings keyed by the character offset of the word (or of a pair's first word) that triggers them."""
+    """Expansion strings keyed by the character offset of the word (or of a phrase's first word) that triggers them.
+    Phrases of up to three words match with articles and possessives between them skipped."""
     found = [(m.start(), m.group(0).lower().strip(".-")) for m in _WORDS.finditer(query)]
+    found = [(start, w) for start, w in found if w]
     out: dict[int, list[str]] = {}
     for i, (start, w) in enumerate(found):
-        if w in SYNONYMS:
-            out.setdefault(start, []).append(SYNONYMS[w])
-        if i + 1 < len(found):
-            pair = f"{w} {found[i + 1][1]}"
-            if pair in SYNONYMS:
-                out.setdefault(start, []).append(SYNONYMS[pair])
+        hits: list[str] = []
+        single = _lookup([w])
+        if single:
+            hits.append(single)
+        words = [w]
+        for _, nxt in found[i + 1:]:
+            if len(words) == _MAX_KEY_WORDS:
+                break
+            if nxt in _SKIPPABLE:
+                continue
+            words.append(nxt)
+            phrase = _lookup(words)
+            if phrase and phrase not in hits:
+                hits.append(phrase)
+        if hits:
+            out[start] = hits
     return out
 
 

@@ -71,3 +71,32 @@ def test_stored_token_sets_equal_what_the_analyzers_index():
     for section in corpus.sections.values():
         fields = section_fields(corpus, section)
         assert q.section_tokens(fields) == q.section_tokens_by_analyzers(fields), section.id
+
+
+def test_a_compound_identifier_is_judged_by_its_specific_part():
+    """A section that only says "storage" has not answered a question about ``storage.sync()``: the key terms of a
+    compound name (its IDF and its coverage) are the whole name and its last segment, not its common parts."""
+    from server.search.query import key_tokens, word_tokens
+
+    assert {"storage.sync", "sync"} == key_tokens("storage.sync")
+    assert "storag" in word_tokens("storage.sync")  # the query still searches the parts
+    assert key_tokens("getWebSockets") == {"getwebsocket"}
+    assert key_tokens("_sql_schema_migrations") == {"_sql_schema_migr", "sql_schema_migr"}
+    assert key_tokens("alarm") == word_tokens("alarm")
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("how do I create the table once", "CREATE TABLE IF NOT EXISTS constructor"),  # articles skipped in a phrase
+    ("requests handled one by one", "single-threaded input gate serialized"),  # three-word key
+    ("the object starting up", "constructor blockConcurrencyWhile"),  # a phrase matched by stem
+])
+def test_vocabulary_phrases(query, expected):
+    from server.search.synonyms import expand
+
+    assert expected in expand(query)
+
+
+def test_generic_words_do_not_expand():
+    from server.search.synonyms import expand
+
+    assert expand("which method should I call") == []

@@ -13,7 +13,9 @@ bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
 
 SETS = [p for p in (ROOT / "benchmarks" / "questions.yaml", ROOT / "benchmarks" / "questions_holdout.yaml",
-                    ROOT / "benchmarks" / "questions_sentences.yaml") if p.exists()]
+                    ROOT / "benchmarks" / "questions_sentences.yaml",
+                    ROOT / "benchmarks" / "questions_sentences_tuning.yaml",
+                    ROOT / "benchmarks" / "questions_terse_tuning.yaml") if p.exists()]
 
 
 @pytest.fixture(scope="module")
