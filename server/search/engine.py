@@ -246,7 +246,7 @@ def _set_idf(parsed: q.ParsedQuery, reader) -> None:
     n = reader.doc_count()
     for w in parsed.words:
         df = 0
-        for text in filter(None, (w.text, w.correction)):
+        for text in (w.expansions if w.expansions_only else filter(None, (w.text, w.correction))):
             for fieldname, tok in q.key_terms(text):
                 if fieldname in IDF_FIELDS:
                     df = max(df, reader.doc_frequency(fieldname, tok))
@@ -273,7 +273,7 @@ def _attach_text(result: SearchResult, texts: list[str], budget: int) -> None:
 def _suggestion(parsed: q.ParsedQuery) -> str | None:
     """The query with unknown words replaced by their closest corpus words ("did you mean")."""
     if parsed.corrections:
-        return " ".join(w.correction or w.text for w in parsed.words)
+        return " ".join(w.correction or w.text for w in parsed.words if not w.expansions_only)
     return None
 
 

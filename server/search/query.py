@@ -64,6 +64,9 @@ class QueryWord:
     correction: str | None = None  # corpus word standing in for an unknown word
     expansions: list[str] = field(default_factory=list)  # DO-vocabulary expansions of this word
     idf: float = 0.0  # filled in by the engine from the index statistics
+    # A phrase of stop or filler words that still names a DO concept ("how many", "at the same time", "every
+    # hour"): the word itself is not searched, only its expansions are.
+    expansions_only: bool = False
 
 
 @dataclass
@@ -77,7 +80,7 @@ class ParsedQuery:
 
     @property
     def texts(self) -> list[str]:
-        return [w.text for w in self.words]
+        return [w.text for w in self.words if not w.expansions_only]
 
 
 def _tokens(analyzer, text: str) -> list[str]:
@@ -98,6 +101,10 @@ def parse(text: str, speller=None) -> ParsedQuery:
         low = raw.lower()
         extra = expansions.get(m.start(), [])
         if low in DOMAIN_STOP_WORDS or low in FILLER_WORDS or (len(low) < 2 and not low.isdigit()):
+            if extra and not any(w.expansions == extra for w in words):
+                in_context = any(a <= m.start() < b for a, b in spans)
+                words.append(QueryWord(raw, CONTEXT_WEIGHT if in_context else 1.0, None, list(extra),
+                                       expansions_only=True))
             continue
         in_context = any(a <= m.start() < b for a, b in spans)
         weight = CONTEXT_WEIGHT if in_context else 1.0
@@ -147,7 +154,8 @@ def clauses(parsed: ParsedQuery, reader=None) -> list[tuple[str, str, float]]:
             boosts[(t.fieldname, t.text)] = boosts.get((t.fieldname, t.text), 0.0) + t.boost
 
     for w in parsed.words:
-        add(w.text, w.weight)
+        if not w.expansions_only:
+            add(w.text, w.weight)
         if w.correction:
             add(w.correction, CORRECTION_WEIGHT * w.weight)
         for extra in w.expansions:
@@ -213,7 +221,7 @@ def coverage_keys(parsed: ParsedQuery) -> CoverageKeys:
     """Computed once per query; ``QueryWord.idf`` must be set."""
     weights, rank_weights, own, expanded = [], [], [], []
     for w in parsed.words:
-        k = key_tokens(w.text)
+        k = set() if w.expansions_only else key_tokens(w.text)
         if w.correction:
             k |= key_tokens(w.correction)
         e: set = set()

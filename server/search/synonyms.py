@@ -154,7 +154,6 @@ SYNONYMS: dict[str, str] = {
     "deploy": "wrangler deploy",
     # how agents phrase the same things in full sentences
     "same time": "concurrency concurrent input gate interleaving",
-    "at once": "concurrency concurrent",
     "simultaneous": "concurrency concurrent input gate",
     "simultaneously": "concurrency concurrent input gate",
     "concurrently": "concurrency input gate",
@@ -226,7 +225,7 @@ _WORDS = re.compile(r"[A-Za-z0-9_$.-]+")
 # Words a phrase key may skip: "create the table" and "stop other requests" meet the keys "create table" and
 # "stop requests".
 _SKIPPABLE = frozenset({"a", "an", "the", "my", "our", "your", "its", "their", "this", "that", "these", "those",
-                        "other", "all", "any", "some", "new", "of"})
+                        "other", "all", "any", "some", "new", "of", "durable", "object", "objects", "do", "dos"})
 _MAX_KEY_WORDS = 3
 
 

@@ -100,3 +100,14 @@ def test_generic_words_do_not_expand():
     from server.search.synonyms import expand
 
     assert expand("which method should I call") == []
+
+
+def test_a_phrase_of_stop_words_still_brings_its_expansions():
+    """"how many" and "at the same time" are made of words a query drops, but they name DO concepts (limits,
+    concurrency): the phrase is kept as a word that searches its expansions only."""
+    from server.search.query import parse
+
+    words = parse("how many objects can I create").words
+    phrase = [w for w in words if w.expansions_only]
+    assert phrase and phrase[0].expansions == ["limits"]
+    assert "how" not in parse("how many objects can I create").texts  # never shown as a matched word
