@@ -25,6 +25,7 @@ from server.models import DocInfo, DocList, DocSection, MissingId, ReadResult, S
 from server.search import query as q
 from server.search.corpus import Corpus, CorpusFiles, Document, Section
 from server.search.generation import Generation
+from server.search.offtopic import about_something_else, foreign_subjects
 from server.search.scorer import rank
 from server.search.store import index_root, open_healthy, references_dir
 from server.search.text import make_snippet
@@ -125,8 +126,11 @@ class SearchEngine:
         ranked.sort(key=lambda t: (-t[0], t[1]))
         words = [*parsed.texts, *parsed.corrections.values()]
         results = [_hit(searcher.stored_fields(docnum), score, rel, words) for score, docnum, rel in ranked[:limit]]
-        covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD
-        result = SearchResult(query=text, total=total, covered=covered, note=None if covered else self._note(gen),
+        elsewhere = sorted(foreign_subjects(text)) if about_something_else(text, [r.section for r in results[:3]]) \
+            else []
+        covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD and not elsewhere
+        result = SearchResult(query=text, total=total, covered=covered,
+                              note=None if covered else self._note(gen, elsewhere),
                               suggestion=_suggestion(parsed), results=results)
         if include_text:
             _attach_text(result, [searcher.stored_fields(d)["markdown"] for _, d, _ in ranked[:limit]],
@@ -134,11 +138,13 @@ class SearchEngine:
         return result
 
     @staticmethod
-    def _note(gen: Generation) -> str:
+    def _note(gen: Generation, elsewhere: list[str]) -> str:
         titles = list(dict.fromkeys(d["title"].split(" (")[0] for d in gen.docs.values()))
         shown = ", ".join(titles[:NOTE_TOPICS]) + (f" and {len(titles) - NOTE_TOPICS} more (list_docs)"
                                                     if len(titles) > NOTE_TOPICS else "")
-        return ("No section answers this well: the reference covers SQLite-backed Cloudflare Durable Objects only "
+        subject = (f"The question is about {', '.join(elsewhere)}, which this reference does not treat as a subject. "
+                   if elsewhere else "No section answers this well: ")
+        return (f"{subject}The reference covers SQLite-backed Cloudflare Durable Objects only "
                 f"({shown}). The results are weak matches; for other products or general programming, use other "
                 "sources.")
 

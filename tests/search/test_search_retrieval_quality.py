@@ -15,7 +15,8 @@ spec.loader.exec_module(bench)
 SETS = [p for p in (ROOT / "benchmarks" / "questions.yaml", ROOT / "benchmarks" / "questions_holdout.yaml",
                     ROOT / "benchmarks" / "questions_sentences.yaml",
                     ROOT / "benchmarks" / "questions_sentences_tuning.yaml",
-                    ROOT / "benchmarks" / "questions_terse_tuning.yaml") if p.exists()]
+                    ROOT / "benchmarks" / "questions_terse_tuning.yaml",
+                    ROOT / "benchmarks" / "questions_casual_tuning.yaml") if p.exists()]
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +43,10 @@ def test_do_expert_beats_both_baselines(setup, path):
 
 def test_coverage_signal_flags_off_topic_and_keeps_on_topic(real_engine):
     """covered is false for other products and general programming, true for DO questions. Thresholds leave
-    headroom under the measured figures (kept 0.95, flagged 0.94) for reference docs added later."""
+    headroom under the measured figures (2026-11-30: kept 0.96, flagged 1.00) for reference docs added later."""
     on_topic = [d["q"] for p in SETS for d in bench.load_questions(p)]
     off_topic = bench.load_offtopic(ROOT / "benchmarks" / "questions_offtopic.yaml")
     assert len(off_topic) >= 30
     kept, flagged, wrong = bench.coverage_rates(real_engine, on_topic, off_topic)
-    assert kept >= 0.92, wrong[:10]
-    assert flagged >= 0.85, wrong[:10]
+    assert kept >= 0.94, wrong[:10]
+    assert flagged >= 0.90, wrong[:10]

@@ -1,0 +1,55 @@
+"""Questions about something else: other Cloudflare products used on their own, and general programming.
+
+Relevance alone cannot tell "How do I upload a file to an R2 bucket from a Worker?" from a DO question: every one
+of its words occurs somewhere in the corpus (R2 in a choosing note, "file" and "Worker" everywhere), so the best
+section covers the whole question in passing. What the corpus does not do is treat R2 as a subject. So a question
+whose subject is one of the products or tools below, that never says it is about Durable Objects, and whose best
+sections do not carry that subject in their heading, is not covered.
+
+Products the corpus does discuss as alternatives (D1, KV, Queues, Workflows) are still listed: a question about
+them is covered only when the returned sections have every one of them in a heading ("D1 instead: ..."). Words
+that are also DO vocabulary ("bucket" of a token bucket, "stream" of a ReadableStream, React of the Agents
+client hooks, Containers, which the corpus covers) are not listed.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Lowercased names as agents type them; a name of two words is matched as a phrase.
+FOREIGN_SUBJECTS = frozenset({
+    # other Cloudflare products
+    "r2", "pages", "hyperdrive", "vectorize", "embeddings", "workers ai", "ai gateway",
+    "images", "access", "zero trust", "waf", "firewall", "dns", "cdn", "purge", "turnstile",
+    "email routing", "email", "browser rendering", "zaraz", "spectrum", "tunnel", "load balancer",
+    "load balancing", "page rule", "page rules", "ssl", "tls", "certificate", "argo", "analytics engine",
+    "logpush", "d1", "kv", "queue", "queues", "workflows", "workflow", "mx record",
+    "cache rules", "redirect rules", "http/3", "zone",
+    # general programming and other stacks
+    "useeffect", "vue", "svelte", "angular", "next.js", "nextjs", "css", "html", "div", "python",
+    "django", "flask", "rails", "ruby", "java", "golang", "php", "docker", "kubernetes", "git", "github",
+    "eslint", "prettier", "webpack", "postgres", "postgresql", "mysql", "mongodb", "redis", "csv", "regex",
+    "regular expression", "quicksort", "express", "cors", "let and const", "spread operator", "type alias",
+    "asyncio", "node.js", "nodejs",
+})
+_ANCHOR = re.compile(r"(?i:durable[\s_-]*objects?)|\bDOs?\b")
+_WORD = re.compile(r"[a-z0-9][a-z0-9_./-]*")
+
+
+def foreign_subjects(question: str) -> set[str]:
+    """The foreign subjects a question names, unless it also says it is about Durable Objects."""
+    if _ANCHOR.search(question):
+        return set()
+    words = _WORD.findall(question.lower())
+    found = {w for w in words if w in FOREIGN_SUBJECTS}
+    for n in (2, 3):
+        found |= {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)
+                  if " ".join(words[i:i + n]) in FOREIGN_SUBJECTS}
+    return found
+
+
+def about_something_else(question: str, headings: list[str]) -> bool:
+    """True when the question names a foreign product or tool that none of the given section headings (the best
+    results' heading paths) names."""
+    text = " ".join(headings).lower()
+    return any(not re.search(rf"(?<![a-z0-9]){re.escape(s)}(?![a-z0-9])", text) for s in foreign_subjects(question))
