@@ -42,7 +42,8 @@ MIN_CHARS, MAX_CHARS = 200, 200_000
 DEFAULT_TEXT_CHARS = 6000  # include_text without max_chars: about two full sections
 SUMMARY_CHARS = 160
 NOTE_TOPICS = 12  # doc titles named in the not-covered note
-CANDIDATES = 60  # how many BM25F candidates the coverage rerank looks at
+CANDIDATES = 60
+HEADING_CANDIDATES = 15  # how many of the reranked leaders also get the heading bonus  # how many BM25F candidates the coverage rerank looks at
 IDF_FIELDS = ("body", "heading", "code")  # doc_terms is shared by a whole doc: not a sign of a section's rarity
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(#[a-z0-9_][a-z0-9_-]*)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -116,14 +117,21 @@ class SearchEngine:
         candidates, total = rank(searcher, gen.term_scores, q.clauses(parsed, searcher.reader()), extra, keep,
                                  CANDIDATES)
         keys = q.coverage_keys(parsed)
-        ranked = []
+        scored = []  # (final score, BM25F score, bonus, docnum, relevance)
         for docnum, score in candidates:
             matched = gen.tokens(docnum)
+            bonus = 1 + q.COVERAGE_BONUS * q.coverage(keys, matched, for_rank=True)
+            scored.append((score * bonus, score, bonus, docnum, q.relevance(q.coverage(keys, matched), score, keys)))
+        scored.sort(key=lambda t: (-t[0], t[3]))
+        # The heading bonus needs each section's stored heading, and reading stored fields is the costly part of a
+        # query: only the leaders get it, the only ones a bonus of at most HEADING_BONUS can reorder into the top.
+        head = max(HEADING_CANDIDATES, 2 * limit)
+        for i, (_, score, bonus, docnum, rel) in enumerate(scored[:head]):
             heading = q.heading_tokens(searcher.stored_fields(docnum)["heading"])
-            bonus = (1 + q.COVERAGE_BONUS * q.coverage(keys, matched, for_rank=True)
-                     + q.HEADING_BONUS * q.coverage(keys, heading, for_rank=True))
-            ranked.append((score * bonus, docnum, q.relevance(q.coverage(keys, matched), score, keys)))
-        ranked.sort(key=lambda t: (-t[0], t[1]))
+            bonus += q.HEADING_BONUS * q.coverage(keys, heading, for_rank=True)
+            scored[i] = (score * bonus, score, bonus, docnum, rel)
+        scored[:head] = sorted(scored[:head], key=lambda t: (-t[0], t[3]))
+        ranked = [(final, docnum, rel) for final, _, _, docnum, rel in scored]
         words = [*parsed.texts, *parsed.corrections.values()]
         results = [_hit(searcher.stored_fields(docnum), score, rel, words) for score, docnum, rel in ranked[:limit]]
         elsewhere = sorted(foreign_subjects(text)) if about_something_else(text, [r.section for r in results[:3]]) \
