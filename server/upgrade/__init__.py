@@ -16,6 +16,7 @@ from ..review.config import ParsedConfig, is_config_path
 from ..review.context import valid_date
 from .config import upgrade_config
 from .flags import crossed
+from .kv import config_for_copy, kv_to_sqlite
 from .vitest import OLD, upgrade_package_json, upgrade_test_file, upgrade_tsconfig, upgrade_vitest_config
 
 DEFAULT_TO_DATE = "2026-11-01"  # the date the references' runtime checks were run at
@@ -49,13 +50,14 @@ def upgrade_project(files: Sequence[tuple[str, str]], to_date: str | None = None
         plan.extend(change.plan)
         if change.text != cfg.text:
             new[cfg.path] = change.text
-        for name in change.kv_classes:
-            plan.append(f"{name} is KV-backed (`legacy-kv`): a namespace's backend cannot change in place. To move "
-                        f"to SQLite: add a new SQLite-backed class (e.g. {name}Sql, `\"storage\": \"sqlite\"`), give it "
-                        f"a method that pulls an old object's data over RPC (page through the old {name}'s "
-                        "`storage.list()`) on first access, route traffic to the new class, and delete the old one "
-                        "with a `deleted` tombstone once copied (lifecycle-and-config#why-a-class-cannot-move-from-"
-                        "kv-backed-to-sqlite).")
+        if change.kv_classes:
+            kv = kv_to_sqlite(cfg, texts, new, change.kv_classes)
+            new.update(kv.new)
+            plan.extend(kv.plan)
+            text, config_plan = config_for_copy(cfg, new.get(cfg.path, cfg.text), cfg.raw.get("migrations"), kv.added)
+            plan.extend(config_plan)
+            if text != cfg.text:
+                new[cfg.path] = text
         old_date = cfg.raw.get("compatibility_date") if not cfg.error else None
         if isinstance(old_date, str) and valid_date(old_date) and old_date < to_date:
             flag_set = {f for f in (cfg.raw.get("compatibility_flags") or []) if isinstance(f, str)}
