@@ -136,11 +136,27 @@ def _add_test_types(texts: dict[str, str], test_dir: str, new: dict[str, str], p
         lines.append("      durableNamespaces: " + " | ".join(f'"{c}"' for c in classes) + ";")
     lines += ["    }", "  }", "}", ""]
     path = posixpath.join(test_dir, "env.d.ts") if test_dir else "env.d.ts"
+    if path in texts and _only_provided_env(texts[path]):
+        new[path] = "\n".join(lines)
+        plan.append(f"{path}: `ProvidedEnv` of cloudflare:test -> Cloudflare.Env and Cloudflare.GlobalProps, which type "
+                    "`env` and `exports` from cloudflare:workers.")
+        return
     if path in texts:
         plan.append(f"Tests now use `exports` from cloudflare:workers: declare Cloudflare.GlobalProps (see {path}).")
         return
     new[path] = "\n".join(lines)
     plan.append(f"{path} (new file): declares Cloudflare.GlobalProps so `exports.default` is typed in tests.")
+
+
+_PROVIDED_ENV_RE = re.compile(r"""declare\s+module\s+["']cloudflare:test["']\s*\{\s*interface\s+ProvidedEnv\b[^{}]*\{[^{}]*\}\s*\}""")
+_IMPORT_OR_COMMENT_RE = re.compile(r"""(?m)^\s*(import\s[^;\n]*;?|//[^\n]*)\s*$""")
+
+
+def _only_provided_env(text: str) -> bool:
+    """The pool-workers typing file: imports, comments and `declare module "cloudflare:test" { interface
+    ProvidedEnv ... }` only, so it can be replaced whole."""
+    rest = _IMPORT_OR_COMMENT_RE.sub("", _PROVIDED_ENV_RE.sub("", text, count=1))
+    return bool(_PROVIDED_ENV_RE.search(text)) and rest.strip() == ""
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
