@@ -17,7 +17,7 @@ from ..review.context import valid_date
 from .config import upgrade_config
 from .flags import crossed
 from .kv import config_for_copy, kv_to_sqlite
-from .vitest import OLD, upgrade_package_json, upgrade_test_file, upgrade_tsconfig, upgrade_vitest_config
+from .vitest import OLD, raise_wrangler, upgrade_package_json, upgrade_test_file, upgrade_tsconfig, upgrade_vitest_config
 
 DEFAULT_TO_DATE = "2026-11-01"  # the date the references' runtime checks were run at
 _CODE_EXT = (".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs")
@@ -74,6 +74,12 @@ def upgrade_project(files: Sequence[tuple[str, str]], to_date: str | None = None
                             "to keep an old behaviour for now, add its opt-out flag to compatibility_flags.")
     if any(OLD in t for t in texts.values()):
         _upgrade_vitest(texts, new, plan)
+    if any('"exports"' in new[p] and '"exports"' not in texts.get(p, "") for p in new if is_config_path(p)):
+        for path in [p for p in texts if posixpath.basename(p) == "package.json"]:
+            out, note = raise_wrangler(new.get(path, texts[path]))
+            if note:
+                new[path] = out
+                plan.append(f"{path}: {note}. Run npm install.")
     # a file that does not exist yet is one insertion at 1:1 of an empty file
     edits = [e for p in sorted(new) for e in _diff_edits(p, texts.get(p, ""), new[p])]
     if not edits and not flags_out:

@@ -99,6 +99,14 @@ def test_migrations_history_becomes_exports_and_comments_survive():
     assert raw["exports"] == {"B": {"type": "durable-object", "storage": "sqlite"}}
 
 
+@pytest.mark.parametrize("spec, raised", [("^4.0.0", True), ("3.99.0", True), ("^4.164.0", False), ("^4.200.1", False)])
+def test_exports_raises_an_older_wrangler(spec, raised):
+    cfg = _config('[{ "tag": "v1", "new_sqlite_classes": ["A"] }]', date="2026-11-01")
+    pkg = json.dumps({"name": "w", "devDependencies": {"wrangler": spec}}, indent=2) + "\n"
+    out = _apply({"wrangler.jsonc": cfg, "package.json": pkg}, upgrade_project([("wrangler.jsonc", cfg), ("package.json", pkg)]))
+    assert json.loads(out["package.json"])["devDependencies"]["wrangler"] == ("^4.164.0" if raised else spec)
+
+
 # -- KV-backed classes: a SQLite successor, a copy over RPC, a test ---------------------------------------------------
 
 KV_FIXTURE = Path(__file__).parent / "fixtures" / "kv-notes"

@@ -41,6 +41,7 @@ def _check_old_counter(project: Path, result: dict, fixed: str) -> None:
     assert "@cloudflare/vitest-pool-workers" not in pkg
     for name in ("@cloudflare/vitest-plugin", "vitest"):
         assert pkg[name] == PINNED[name], name  # what `npm install` would fetch is what the toolchain runs
+    assert pkg["wrangler"] == "^" + PINNED["wrangler"]  # `exports` needs a wrangler that knows it
     for rule in ("do-legacy-class-shape", "do-sql-transaction-stmt", "do-sql-bindings-array", "do-sql-create-not-idempotent"):
         assert rule in fixed, rule
 
