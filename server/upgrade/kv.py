@@ -7,7 +7,8 @@ For each such class ``Old`` (bound as ``OLD``) this module produces, from the te
 - ``Old.exportPage(startAfter, limit)``: one page of ``storage.list({ startAfter, limit })``, inserted into the class;
 - ``OldSqlite extends Old``, appended to the class's file: the same code in a SQLite-backed namespace, with
   ``importPage(page, startAfter)`` (page + cursor in one ``transactionSync``; a page not starting at the cursor is a
-  no-op, which makes the copy idempotent and resumable) and ``copyState()``;
+  no-op, which makes the copy idempotent and resumable), ``copyState()`` and ``restartAfterCopy()`` (``ctx.abort``
+  once complete, so state the constructor read from the empty storage is rebuilt from the copied data);
 - ``src/<old>-copy.ts``: ``copyOldToSqlite(env, { name } | { id })``, the driver that pages old -> new;
 - ``test/<old>-copy.test.ts``: seeds an old object, interrupts and resumes a copy, checks the new object's data;
 - config: a ``new_sqlite_classes`` step appended to ``migrations`` and an ``OLD_SQLITE`` binding.
@@ -34,9 +35,8 @@ from ..review.parse import SourceFile
 from .config import _array_end
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "kv_copy"
-_ADDED_NAMES = ("exportPage", "importPage", "copyState", "readCopyState")
+_ADDED_NAMES = ("exportPage", "importPage", "copyState", "readCopyState", "restartAfterCopy")
 _CODE_EXT = (".ts", ".mts", ".tsx")
-_CTOR_LOADS_RE = re.compile(r"\bstorage\.(get|list)\(|blockConcurrencyWhile\(")
 
 
 @lru_cache(maxsize=1)
@@ -169,18 +169,13 @@ def kv_to_sqlite(cfg: ParsedConfig, texts: dict[str, str], new: dict[str, str], 
         out.plan.append(f"{old} is KV-backed (`new_classes`): its backend cannot change in place. Added {new_name} "
                         f"(extends {old}, SQLite-backed, binding {new_binding}), {old}.exportPage() and "
                         f"{new_name}.importPage() over RPC, the copy driver {values['copy_fn']}() in {driver} "
-                        f"(idempotent, resumable) and its test {test}. Deploy, route each object's traffic through "
+                        f"(idempotent, resumable; it resets each object once copied, so constructor caches re-read) and its "
+                        f"test {test}. Deploy, route each object's traffic through "
                         f"the copy to {new_binding}, copy the rest, then delete {old} with a `deleted_classes` step; "
                         "after that `do-expert upgrade` can move the config to `exports`.")
         if "implements DurableObject" in src.text_of(node) or "extends DurableObject" not in src.text_of(node):
             out.plan.append(f"{old} does not extend DurableObject: RPC (exportPage) and this.ctx need it. Run "
                             "`do-expert review --unsafe-fixes` (do-legacy-class-shape) before type-checking.")
-        ctor = next((m for m in body.named_children if m.type == "method_definition"
-                     and src.text_of(m.child_by_field_name("name")) == "constructor"), None)
-        if ctor is not None and _CTOR_LOADS_RE.search(src.text_of(ctor)):
-            out.plan.append(f"{old}'s constructor reads storage into memory: a {new_name} object that received its "
-                            "copy keeps what it read before the copy until it is evicted. Copy before the first "
-                            "real request reaches it (the driver's order), or reload after the copy.")
     return out
 
 
