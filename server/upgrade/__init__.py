@@ -155,7 +155,7 @@ def _add_test_types(texts: dict[str, str], test_dir: str, new: dict[str, str], p
 
 
 _PROVIDED_ENV_RE = re.compile(r"""declare\s+module\s+["']cloudflare:test["']\s*\{\s*interface\s+ProvidedEnv\b[^{}]*\{[^{}]*\}\s*\}""")
-_IMPORT_OR_COMMENT_RE = re.compile(r"""(?m)^\s*(import\s[^;\n]*;?|//[^\n]*)\s*$""")
+_IMPORT_OR_COMMENT_RE = re.compile(r"""(?m)^[ \t]*(import[ \t][^;\n]*;?|//[^\n]*)[ \t]*$""")
 
 
 def _only_provided_env(text: str) -> bool:

@@ -132,7 +132,7 @@ def upgrade_tsconfig(text: str) -> str:
     return text.replace(f'"{OLD}"', f'"{NEW}/types"').replace(f'"{OLD}/types"', f'"{NEW}/types"')
 
 
-_VERSION_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+_VERSION_RE = re.compile(r"(?<!\d)(\d+)\.(\d+)\.(\d+)")  # starts only where a number starts: linear
 
 
 def raise_wrangler(text: str) -> tuple[str, str]:
