@@ -83,7 +83,8 @@ def upgrade_project(files: Sequence[tuple[str, str]], to_date: str | None = None
     # a file that does not exist yet is one insertion at 1:1 of an empty file
     edits = [e for p in sorted(new) for e in _diff_edits(p, texts.get(p, ""), new[p])]
     if not edits and not flags_out:
-        plan.append("Nothing to upgrade: the project already follows current practice for what this tool checks.")
+        plan.append("No edits: the steps above are left to a person." if plan else
+                    "Nothing to upgrade: the project already follows current practice for what this tool checks.")
     return UpgradeResult(edits=edits, plan=plan, crossed=flags_out)
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import jinja2
 
 from ..review.config import ParsedConfig
-from ..review.parse import SourceFile
+from ..review.parse import InputTooComplex, SourceFile
 from .config import _array_end
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "kv_copy"
@@ -69,7 +69,10 @@ def _find_class(texts: dict[str, str], name: str) -> tuple[str, SourceFile, obje
     for path in sorted(texts):
         if not path.lower().endswith(_CODE_EXT) or path.lower().endswith(".d.ts") or f"class {name}" not in texts[path]:
             continue
-        src = SourceFile(path, texts[path])
+        try:
+            src = SourceFile(path, texts[path])
+        except InputTooComplex:  # a file the review refuses too: not a place to insert code
+            continue
         for node in src.classes:
             if src.text_of(node.child_by_field_name("name")) == name:
                 return path, src, node

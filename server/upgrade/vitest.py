@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from ..review.parse import SourceFile, call_args
+from ..review.parse import InputTooComplex, SourceFile, call_args
 
 OLD = "@cloudflare/vitest-pool-workers"
 NEW = "@cloudflare/vitest-plugin"
@@ -55,7 +55,10 @@ def upgrade_vitest_config(path: str, text: str) -> tuple[str | None, str]:
     [cloudflareTest(W)], test: { ...rest } })``. Returns the new text, or None and why it was left alone."""
     if OLD not in text:
         return None, ""
-    src = SourceFile(path, text)
+    try:
+        src = SourceFile(path, text)
+    except InputTooComplex:
+        return None, "the config is deeper or larger than the parser accepts"
     calls = [c for c in src.calls(src.root) if src.text_of(c.child_by_field_name("function")) in
              ("defineWorkersConfig", "defineWorkersProject")]
     if len(calls) != 1 or len(call_args(calls[0])) != 1 or call_args(calls[0])[0].type != "object":

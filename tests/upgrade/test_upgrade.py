@@ -149,6 +149,17 @@ def test_kv_class_not_found_or_unbound_gets_a_plan_only():
     assert res.edits == [] and any("Ghost is KV-backed" in p and "not found" in p for p in res.plan), res.plan
 
 
+def test_too_deep_sources_are_left_to_a_person_not_a_crash():
+    deep = "const x = " + "(" * 5000 + "1" + ")" * 5000 + ";\nexport class Ghost {}\n"
+    cfg = _config('[{ "tag": "v1", "new_classes": ["Ghost"] }]', date="2026-11-01",
+                  extra='  "durable_objects": { "bindings": [{ "name": "G", "class_name": "Ghost" }] },\n')
+    res = upgrade_project([("wrangler.jsonc", cfg), ("src/index.ts", deep),
+                           ("vitest.config.ts", 'import "@cloudflare/vitest-pool-workers";\n' + deep)])
+    assert res.edits == []
+    assert any("Ghost is KV-backed" in p for p in res.plan) and any("deeper or larger" in p for p in res.plan)
+    assert res.plan[-1] == "No edits: the steps above are left to a person."
+
+
 def test_kv_class_in_another_module_is_exported_from_main_and_legacy_shape_is_flagged():
     cfg = ('{ "name": "w", "main": "src/index.ts", "compatibility_date": "2026-11-01",\n'
            '  "durable_objects": { "bindings": [{ "name": "STORE", "class_name": "Store" }] },\n'
