@@ -312,7 +312,8 @@ async def upgrade_project(
 ) -> UpgradeResult:
     """Move an old Durable Object project to current practice (nothing written): compatibility date bumped with
     each behaviour change crossed and the code it affects, `migrations` to `exports` where valid, vitest-pool-workers
-    to vitest-plugin, a plan for KV-backed classes. Next: apply edits, follow the plan, test, review_code."""
+    to vitest-plugin, KV-backed classes copied to a new SQLite class (code + test). Next: apply edits, follow the
+    plan, test, review_code."""
     from server.upgrade import upgrade_project as core_upgrade_project
 
     return await run_core(lambda: core_upgrade_project([(f.path, f.content) for f in files], to_date), "review")

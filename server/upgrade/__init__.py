@@ -16,7 +16,8 @@ from ..review.config import ParsedConfig, is_config_path
 from ..review.context import valid_date
 from .config import upgrade_config
 from .flags import crossed
-from .vitest import OLD, upgrade_package_json, upgrade_test_file, upgrade_tsconfig, upgrade_vitest_config
+from .kv import config_for_copy, kv_to_sqlite
+from .vitest import OLD, raise_wrangler, upgrade_package_json, upgrade_test_file, upgrade_tsconfig, upgrade_vitest_config
 
 DEFAULT_TO_DATE = "2026-11-01"  # the date the references' runtime checks were run at
 _CODE_EXT = (".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs")
@@ -49,13 +50,14 @@ def upgrade_project(files: Sequence[tuple[str, str]], to_date: str | None = None
         plan.extend(change.plan)
         if change.text != cfg.text:
             new[cfg.path] = change.text
-        for name in change.kv_classes:
-            plan.append(f"{name} is KV-backed (`legacy-kv`): a namespace's backend cannot change in place. To move "
-                        f"to SQLite: add a new SQLite-backed class (e.g. {name}Sql, `\"storage\": \"sqlite\"`), give it "
-                        f"a method that pulls an old object's data over RPC (page through the old {name}'s "
-                        "`storage.list()`) on first access, route traffic to the new class, and delete the old one "
-                        "with a `deleted` tombstone once copied (lifecycle-and-config#why-a-class-cannot-move-from-"
-                        "kv-backed-to-sqlite).")
+        if change.kv_classes:
+            kv = kv_to_sqlite(cfg, texts, new, change.kv_classes)
+            new.update(kv.new)
+            plan.extend(kv.plan)
+            text, config_plan = config_for_copy(cfg, new.get(cfg.path, cfg.text), cfg.raw.get("migrations"), kv.added)
+            plan.extend(config_plan)
+            if text != cfg.text:
+                new[cfg.path] = text
         old_date = cfg.raw.get("compatibility_date") if not cfg.error else None
         if isinstance(old_date, str) and valid_date(old_date) and old_date < to_date:
             flag_set = {f for f in (cfg.raw.get("compatibility_flags") or []) if isinstance(f, str)}
@@ -72,10 +74,17 @@ def upgrade_project(files: Sequence[tuple[str, str]], to_date: str | None = None
                             "to keep an old behaviour for now, add its opt-out flag to compatibility_flags.")
     if any(OLD in t for t in texts.values()):
         _upgrade_vitest(texts, new, plan)
+    if any('"exports"' in new[p] and '"exports"' not in texts.get(p, "") for p in new if is_config_path(p)):
+        for path in [p for p in texts if posixpath.basename(p) == "package.json"]:
+            out, note = raise_wrangler(new.get(path, texts[path]))
+            if note:
+                new[path] = out
+                plan.append(f"{path}: {note}. Run npm install.")
     # a file that does not exist yet is one insertion at 1:1 of an empty file
     edits = [e for p in sorted(new) for e in _diff_edits(p, texts.get(p, ""), new[p])]
     if not edits and not flags_out:
-        plan.append("Nothing to upgrade: the project already follows current practice for what this tool checks.")
+        plan.append("No edits: the steps above are left to a person." if plan else
+                    "Nothing to upgrade: the project already follows current practice for what this tool checks.")
     return UpgradeResult(edits=edits, plan=plan, crossed=flags_out)
 
 
@@ -134,11 +143,27 @@ def _add_test_types(texts: dict[str, str], test_dir: str, new: dict[str, str], p
         lines.append("      durableNamespaces: " + " | ".join(f'"{c}"' for c in classes) + ";")
     lines += ["    }", "  }", "}", ""]
     path = posixpath.join(test_dir, "env.d.ts") if test_dir else "env.d.ts"
+    if path in texts and _only_provided_env(texts[path]):
+        new[path] = "\n".join(lines)
+        plan.append(f"{path}: `ProvidedEnv` of cloudflare:test -> Cloudflare.Env and Cloudflare.GlobalProps, which type "
+                    "`env` and `exports` from cloudflare:workers.")
+        return
     if path in texts:
         plan.append(f"Tests now use `exports` from cloudflare:workers: declare Cloudflare.GlobalProps (see {path}).")
         return
     new[path] = "\n".join(lines)
     plan.append(f"{path} (new file): declares Cloudflare.GlobalProps so `exports.default` is typed in tests.")
+
+
+_PROVIDED_ENV_RE = re.compile(r"""declare\s+module\s+["']cloudflare:test["']\s*\{\s*interface\s+ProvidedEnv\b[^{}]*\{[^{}]*\}\s*\}""")
+_IMPORT_OR_COMMENT_RE = re.compile(r"""(?m)^[ \t]*(import[ \t][^;\n]*;?|//[^\n]*)[ \t]*$""")
+
+
+def _only_provided_env(text: str) -> bool:
+    """The pool-workers typing file: imports, comments and `declare module "cloudflare:test" { interface
+    ProvidedEnv ... }` only, so it can be replaced whole."""
+    rest = _IMPORT_OR_COMMENT_RE.sub("", _PROVIDED_ENV_RE.sub("", text, count=1))
+    return bool(_PROVIDED_ENV_RE.search(text)) and rest.strip() == ""
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:

@@ -145,6 +145,10 @@ def _migrations_to_exports(cfg: ParsedConfig, text: str, steps: list, out: Confi
         out.plan.append(f"{where}: `migrations` kept: {reason}. Write `exports` by hand "
                         "(lifecycle-and-config#moving-from-migrations-to-exports).")
         return text
+    out.kv_classes = [n for n, s in live.items() if s == "legacy-kv"]
+    if out.kv_classes:
+        # the copy to SQLite (kv.py) adds a `new_sqlite_classes` step; kv.py's docstring says why `migrations` stays
+        return text
     if cfg.path.lower().endswith(".toml"):
         out.plan.append(f"{where}: replace the [[migrations]] tables with an [exports] table by hand: "
                         + ", ".join(f'{n} = {{ type = "durable-object", storage = "{s}" }}' for n, s in live.items()))
@@ -163,5 +167,4 @@ def _migrations_to_exports(cfg: ParsedConfig, text: str, steps: list, out: Confi
     out.plan.append(f"{where}: `migrations` ({len(steps)} step(s)) replaced by `exports` for "
                     f"{', '.join(live) or 'no live class'}; no data moves. Deploy with `wrangler deploy`; after that "
                     "deploy the project cannot go back to `migrations`.")
-    out.kv_classes = [n for n, s in live.items() if s == "legacy-kv"]
     return text

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import re
 
-from ..review.parse import SourceFile, call_args
+from ..review.parse import InputTooComplex, SourceFile, call_args
 
 OLD = "@cloudflare/vitest-pool-workers"
 NEW = "@cloudflare/vitest-plugin"
-VERSIONS = {NEW: "1.5.0", "vitest": "5.1.1"}
+VERSIONS = {NEW: "1.5.0", "vitest": "5.1.1", "wrangler": "4.164.0"}
 _REMOVED_OPTIONS = ("isolatedStorage", "singleWorker")  # gone since pool-workers 0.13 (per-file isolation)
 _MAJOR_RE = re.compile(r"\d+")
 
@@ -55,7 +55,10 @@ def upgrade_vitest_config(path: str, text: str) -> tuple[str | None, str]:
     [cloudflareTest(W)], test: { ...rest } })``. Returns the new text, or None and why it was left alone."""
     if OLD not in text:
         return None, ""
-    src = SourceFile(path, text)
+    try:
+        src = SourceFile(path, text)
+    except InputTooComplex:
+        return None, "the config is deeper or larger than the parser accepts"
     calls = [c for c in src.calls(src.root) if src.text_of(c.child_by_field_name("function")) in
              ("defineWorkersConfig", "defineWorkersProject")]
     if len(calls) != 1 or len(call_args(calls[0])) != 1 or call_args(calls[0])[0].type != "object":
@@ -130,3 +133,25 @@ def upgrade_test_file(text: str) -> str:
 def upgrade_tsconfig(text: str) -> str:
     """The types entry: ``@cloudflare/vitest-pool-workers`` -> ``@cloudflare/vitest-plugin/types``."""
     return text.replace(f'"{OLD}"', f'"{NEW}/types"').replace(f'"{OLD}/types"', f'"{NEW}/types"')
+
+
+_VERSION_RE = re.compile(r"(?<!\d)(\d+)\.(\d+)\.(\d+)")  # starts only where a number starts: linear
+
+
+def raise_wrangler(text: str) -> tuple[str, str]:
+    """package.json with ``wrangler`` raised to ``^4.164.0`` when the lowest version its range allows is older
+    (``exports`` in wrangler config is from 2026 and was checked with that release). Returns (text, plan note)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text, ""
+    want = tuple(int(x) for x in VERSIONS["wrangler"].split("."))
+    for section in ("devDependencies", "dependencies"):
+        deps = data.get(section) if isinstance(data, dict) else None
+        spec = deps.get("wrangler") if isinstance(deps, dict) else None
+        m = _VERSION_RE.search(spec) if isinstance(spec, str) else None
+        if m and tuple(int(x) for x in m.groups()) < want:
+            deps["wrangler"] = "^" + VERSIONS["wrangler"]
+            return json.dumps(data, indent=2) + "\n", (f"{section}: wrangler {spec} -> ^{VERSIONS['wrangler']} "
+                                                      "(`exports` was checked with that release; older ones may not know it)")
+    return text, ""

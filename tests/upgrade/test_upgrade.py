@@ -89,16 +89,90 @@ def test_bad_date_is_a_clear_error():
 # -- migrations -> exports -------------------------------------------------------------------------------------------
 
 def test_migrations_history_becomes_exports_and_comments_survive():
-    cfg = _config('[\n    { "tag": "v1", "new_classes": ["Old"] },\n    { "tag": "v2", "new_sqlite_classes": ["A", "Gone"] },\n'
-                  '    { "tag": "v3", "renamed_classes": [{ "from": "A", "to": "B" }] }, // renamed\n'
-                  '    { "tag": "v4", "deleted_classes": ["Gone"] }\n  ]', date="2026-11-01")
+    cfg = _config('[\n    { "tag": "v1", "new_sqlite_classes": ["A", "Gone"] },\n'
+                  '    { "tag": "v2", "renamed_classes": [{ "from": "A", "to": "B" }] }, // renamed\n'
+                  '    { "tag": "v3", "deleted_classes": ["Gone"] }\n  ]', date="2026-11-01")
     res = upgrade_project([("wrangler.jsonc", cfg)])
     out = _apply({"wrangler.jsonc": cfg}, res)["wrangler.jsonc"]
     raw = ParsedConfig("wrangler.jsonc", out).raw
     assert "migrations" not in raw and "// keep me" in out
-    assert raw["exports"] == {"Old": {"type": "durable-object", "storage": "legacy-kv"},
-                              "B": {"type": "durable-object", "storage": "sqlite"}}
-    assert any("Old is KV-backed" in p and "cannot change in place" in p for p in res.plan)
+    assert raw["exports"] == {"B": {"type": "durable-object", "storage": "sqlite"}}
+
+
+@pytest.mark.parametrize("spec, raised", [("^4.0.0", True), ("3.99.0", True), ("^4.164.0", False), ("^4.200.1", False)])
+def test_exports_raises_an_older_wrangler(spec, raised):
+    cfg = _config('[{ "tag": "v1", "new_sqlite_classes": ["A"] }]', date="2026-11-01")
+    pkg = json.dumps({"name": "w", "devDependencies": {"wrangler": spec}}, indent=2) + "\n"
+    out = _apply({"wrangler.jsonc": cfg, "package.json": pkg}, upgrade_project([("wrangler.jsonc", cfg), ("package.json", pkg)]))
+    assert json.loads(out["package.json"])["devDependencies"]["wrangler"] == ("^4.164.0" if raised else spec)
+
+
+# -- KV-backed classes: a SQLite successor, a copy over RPC, a test ---------------------------------------------------
+
+KV_FIXTURE = Path(__file__).parent / "fixtures" / "kv-notes"
+
+
+def _kv_files() -> dict[str, str]:
+    return {p.relative_to(KV_FIXTURE).as_posix(): p.read_text() for p in sorted(KV_FIXTURE.rglob("*")) if p.is_file()}
+
+
+def test_kv_class_keeps_migrations_and_gets_a_sqlite_successor_with_copy_code_and_a_test():
+    files = _kv_files()
+    res = upgrade_project(list(files.items()))
+    out = _apply(files, res)
+    raw = ParsedConfig("wrangler.jsonc", out["wrangler.jsonc"]).raw
+    assert "exports" not in raw  # a KV-backed class keeps the `migrations` path
+    assert raw["migrations"] == [{"tag": "v1", "new_classes": ["Notes"]}, {"tag": "v2", "new_sqlite_classes": ["NotesSqlite"]}]
+    assert {"name": "NOTES_SQLITE", "class_name": "NotesSqlite"} in raw["durable_objects"]["bindings"]
+    assert "do-expert-ignore do-prefer-sqlite-backend" in out["wrangler.jsonc"]
+    code = out["src/index.ts"]
+    # exportPage inside the old class (before the class's closing brace), the new class after it
+    old_class = code[code.index("export class Notes extends"):code.index("export default")]
+    assert "async exportPage(startAfter: string | null, limit: number): Promise<NotesCopyPage>" in old_class
+    assert "storage.list(startAfter === null ? { limit } : { startAfter, limit })" in old_class
+    assert "export class NotesSqlite extends Notes {" in code and "NOTES_SQLITE: DurableObjectNamespace<NotesSqlite>;" in code
+    assert "this.ctx.storage.transactionSync(" in code and "this.ctx.storage.kv.put(key, value)" in code
+    assert 'from "./index"' in out["src/notes-copy.ts"] and "export async function copyNotesToSqlite(" in out["src/notes-copy.ts"]
+    test = out["test/notes-copy.test.ts"]
+    assert 'from "../src/notes-copy"' in test and "expect(await state.storage.getAlarm()).toBe(alarm)" in test  # alarm()
+    new_files = {e.path for e in res.edits if e.path not in files}
+    assert new_files == {"src/notes-copy.ts", "test/notes-copy.test.ts"}
+    assert any("Notes is KV-backed" in p and "copyNotesToSqlite()" in p for p in res.plan)
+    # a second run sees the copy in place: nothing more to generate
+    again = upgrade_project(list(out.items()))
+    assert again.edits == [] and any("NotesSqlite already exists" in p for p in again.plan), again.plan
+
+
+def test_kv_class_not_found_or_unbound_gets_a_plan_only():
+    cfg = _config('[{ "tag": "v1", "new_classes": ["Ghost"] }]', date="2026-11-01")
+    res = upgrade_project([("wrangler.jsonc", cfg), ("src/index.ts", "export default {};\n")])
+    assert res.edits == [] and any("Ghost is KV-backed" in p and "not found" in p for p in res.plan), res.plan
+
+
+def test_too_deep_sources_are_left_to_a_person_not_a_crash():
+    deep = "const x = " + "(" * 5000 + "1" + ")" * 5000 + ";\nexport class Ghost {}\n"
+    cfg = _config('[{ "tag": "v1", "new_classes": ["Ghost"] }]', date="2026-11-01",
+                  extra='  "durable_objects": { "bindings": [{ "name": "G", "class_name": "Ghost" }] },\n')
+    res = upgrade_project([("wrangler.jsonc", cfg), ("src/index.ts", deep),
+                           ("vitest.config.ts", 'import "@cloudflare/vitest-pool-workers";\n' + deep)])
+    assert res.edits == []
+    assert any("Ghost is KV-backed" in p for p in res.plan) and any("deeper or larger" in p for p in res.plan)
+    assert res.plan[-1] == "No edits: the steps above are left to a person."
+
+
+def test_kv_class_in_another_module_is_exported_from_main_and_legacy_shape_is_flagged():
+    cfg = ('{ "name": "w", "main": "src/index.ts", "compatibility_date": "2026-11-01",\n'
+           '  "durable_objects": { "bindings": [{ "name": "STORE", "class_name": "Store" }] },\n'
+           '  "migrations": [{ "tag": "v1", "new_classes": ["Store"] }] }\n')
+    files = {"wrangler.jsonc": cfg, "src/index.ts": 'export { Store } from "./store";\nexport default {};\n',
+             "src/store.ts": "export class Store implements DurableObject {\n  async fetch() { return new Response(); }\n}\n"}
+    res = upgrade_project(list(files.items()))
+    out = _apply(files, res)
+    assert out["src/index.ts"].endswith('export { StoreSqlite } from "./store";\n')
+    assert "export class StoreSqlite extends Store" in out["src/store.ts"] and "src/store-copy.ts" in out
+    assert any("do-legacy-class-shape" in p for p in res.plan)
+    raw = ParsedConfig("wrangler.jsonc", out["wrangler.jsonc"]).raw
+    assert raw["migrations"][-1] == {"tag": "v2", "new_sqlite_classes": ["StoreSqlite"]}
 
 
 @pytest.mark.parametrize("migrations, extra, why", [
@@ -162,6 +236,11 @@ def test_mcp_upgrade_project_returns_edits_plan_and_crossed():
             assert {e["path"] for e in out["edits"]} == {"wrangler.jsonc", "package.json", "vitest.config.ts",
                                                          "tsconfig.json", "test/index.test.ts", "test/env.d.ts"}
             assert "delete_all_deletes_alarm" in {c["flag"] for c in out["crossed"]}
+            kv = await client.call_tool("upgrade_project", {"files": [{"path": p, "content": c} for p, c in _kv_files().items()]})
+            kv_out = kv.structured_content  # new files come back as edits at 1:1 of an empty file; nothing is written
+            assert {e["path"] for e in kv_out["edits"] if e["line"] == 1 and e["column"] == 1 and e["end_line"] == 1} >= \
+                {"src/notes-copy.ts", "test/notes-copy.test.ts"}
+            assert not (KV_FIXTURE / "src" / "notes-copy.ts").exists()
             bad = await client.call_tool("upgrade_project", {"files": [{"path": "wrangler.jsonc", "content": "{}"}],
                                                              "to_date": "soon"})
             assert bad.is_error
