@@ -60,27 +60,28 @@ def write_sections(ix, corpus: Corpus, folder: Path) -> list[str]:
     index order) with byte offsets in tokens.idx, for the coverage rerank to read through mmap. The token set is
     the set of terms the section was indexed under, as the writer reports it (no second analysis). Returns each
     section's searchable text (heading, body, code), from which the speller's vocabulary is counted."""
-    from server.search.segment import FastSegmentWriter
+    from server.search.segment import FastSegmentWriter, heap_kept
 
-    # One segment from a fresh writer: document numbers follow insertion order, which tokens.txt relies on.
-    writer = FastSegmentWriter(ix)
-    offsets = array("Q", [0])
-    texts = []
-    try:
-        with open(folder / TOKENS_FILE, "wb") as out:
-            for section in corpus.sections.values():
-                fields = section_fields(corpus, section)
-                terms = writer.add_document(**fields, **stored_fields(corpus, section))
-                tokens = set().union(*(terms.get(name, ()) for name in TOKEN_FIELDS))
-                line = (" ".join(sorted(tokens)) + "\n").encode("utf-8")
-                out.write(line)
-                offsets.append(offsets[-1] + len(line))
-                texts.append(f"{fields['heading']} {fields['body']} {fields['code']}")
-        (folder / TOKENS_INDEX).write_bytes(offsets.tobytes())
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+    with heap_kept():
+        # One segment from a fresh writer: document numbers follow insertion order, which tokens.txt relies on.
+        writer = FastSegmentWriter(ix)
+        offsets = array("Q", [0])
+        texts = []
+        try:
+            with open(folder / TOKENS_FILE, "wb") as out:
+                for section in corpus.sections.values():
+                    fields = section_fields(corpus, section)
+                    terms = writer.add_document(**fields, **stored_fields(corpus, section))
+                    tokens = set().union(*(terms.get(name, ()) for name in TOKEN_FIELDS))
+                    line = (" ".join(sorted(tokens)) + "\n").encode("utf-8")
+                    out.write(line)
+                    offsets.append(offsets[-1] + len(line))
+                    texts.append(f"{fields['heading']} {fields['body']} {fields['code']}")
+            (folder / TOKENS_INDEX).write_bytes(offsets.tobytes())
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
     return texts
 
 
