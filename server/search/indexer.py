@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from array import array
+from functools import lru_cache
 from pathlib import Path
 
 from server.search.analysis import IDENT_RE, identifier_parts
@@ -30,11 +31,15 @@ def with_identifier_words(text: str) -> str:
     """Append the plain-word parts of identifiers, so a heading "raw() and columnNames" also says "column names"
     and gets the heading boost for a question that uses those words."""
     extra = []
-    for m in IDENT_RE.finditer(text):
-        parts = [p for p in identifier_parts(m.group(0)) if "." not in p]
-        if len(parts) > 1:
-            extra.extend(parts[1:])
+    for ident in IDENT_RE.findall(text):
+        extra.extend(_identifier_words(ident))
     return f"{text} {' '.join(extra)}" if extra else text
+
+
+@lru_cache(maxsize=65536)  # identifiers repeat across sections: each is split once per build
+def _identifier_words(ident: str) -> tuple[str, ...]:
+    parts = [p for p in identifier_parts(ident) if "." not in p]
+    return tuple(parts[1:]) if len(parts) > 1 else ()
 
 
 def section_fields(corpus: Corpus, section: Section) -> dict:
