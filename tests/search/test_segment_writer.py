@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh.fields import ID
 from whoosh.writing import SegmentWriter
@@ -141,3 +143,13 @@ def test_fast_writer_refuses_what_it_does_not_reproduce(tmp_path):
     with pytest.raises(ValueError):
         writer.add_document(id="a#b", body="text", _boost=2.0)
     writer.cancel()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab_1.é. -\n", max_size=40))
+def test_equivalent_prose_pattern_finds_the_same_tokens(text):
+    """The fast writer tokenizes prose with a quicker pattern than the analyzer's; they must agree on any text."""
+    from server.search.analysis import prose_analyzer
+    from server.search.segment import EQUIVALENT_PROSE_TOKEN
+
+    assert EQUIVALENT_PROSE_TOKEN.findall(text) == prose_analyzer().items[0].expression.findall(text)
