@@ -174,6 +174,7 @@ class FastSegmentWriter(SegmentWriter):
         # weights, values]
         self._inverted: dict[str, dict] = {}
         self._lengths: dict[str, array] = {}  # field -> per-docnum length as the length column rounds it
+        self._last_analysis: dict[str, tuple] = {}  # field -> (value, length, items, terms) of the last document
 
     def add_document(self, **fields) -> dict[str, set]:
         self._check_state()
@@ -230,6 +231,23 @@ class FastSegmentWriter(SegmentWriter):
             return length, terms
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not text")
+        last = self._last_analysis.get(name)
+        if last is not None and last[0] == value:  # doc_terms: every section of a doc repeats its doc's text
+            _, length, items, terms = last
+        else:
+            length, items, terms = self._analyze_text(name, kind, value)
+            self._last_analysis[name] = (value, length, items, terms)
+        for term, v in items:
+            entry = inv.get(term)
+            if entry is None:
+                inv[term] = ([docnum], [v])
+            else:
+                entry[0].append(docnum)
+                entry[1].append(v)
+        return length, terms
+
+    def _analyze_text(self, name: str, kind: str, value: str) -> tuple[int, list, set]:
+        """A field's length, its (term, value) pairs (positions or frequency) and its set of terms."""
         if kind == "prose-positions":
             kept, first = self._prose[name].terms(value)
             grouped: dict[str, list[int]] = {}
@@ -243,14 +261,8 @@ class FastSegmentWriter(SegmentWriter):
         else:
             kept = self._prose[name].terms(value)[0] if kind == "prose" else self._code_terms.terms(value)
             items = Counter(kept).items()
-        for term, v in items:
-            entry = inv.get(term)
-            if entry is None:
-                inv[term] = ([docnum], [v])
-            else:
-                entry[0].append(docnum)
-                entry[1].append(v)
-        return len(kept), set(grouped if kind == "prose-positions" else kept)
+        items = list(items)  # positions lists are shared when reused: nothing appends to them after this
+        return len(kept), items, set(grouped if kind == "prose-positions" else kept)
 
     # commit() -> _finalize_segment() -> _flush_segment(): the postings are written here instead of from the pool
 
