@@ -129,7 +129,7 @@ def test_reported_terms_are_the_analyzers_terms(tmp_path):
     folder = tmp_path / "ix"
     folder.mkdir()
     writer = FastSegmentWriter(whoosh_index.create_in(str(folder), build_schema()))
-    for doc in _edge_documents() + _real_documents()[:120]:
+    for doc in _edge_documents() + _real_documents():
         terms = writer.add_document(**doc)
         assert set().union(*(terms.get(n, ()) for n in TOKEN_FIELDS)) == section_tokens_by_analyzers(doc), doc["id"]
     writer.cancel()
