@@ -1,9 +1,11 @@
 """Scale benchmark: the corpus at 1x and at Nx (copies of references/ under new doc ids, as user docs will bring).
 
-    python benchmarks/scale.py [--factors 1 50] [--queries 60]
+    python benchmarks/scale.py [--factors 1 50] [--queries 60] [--runs 3]
 
-For each size, in the same run: index build time against SQLite FTS5's build of the same sections, then in a fresh
-process (what a server start costs) the time from spawn to the first search answer, the in-process query p50/p99
+For each size, in the same run: index build time against SQLite FTS5's build of the same sections (wall clock, and
+CPU time, which a machine shared with other work disturbs less; ``--runs`` builds, the ratios' spread shown), from
+the parsed sections (the Markdown parse is left out on both sides; the last column counts it on both). Then, in a
+fresh process (what a server start costs) the time from spawn to the first search answer, the in-process query p50/p99
 over the question sets, FTS5's p50 over the same questions, and peak RSS. Prints a Markdown table with ratios
 against the 1x figures and against FTS5.
 """
@@ -15,6 +17,7 @@ import json
 import re
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -68,19 +71,18 @@ def make_corpus(factor: int, dest: Path) -> Path:
     return dest
 
 
-def fts5_build(corpus: Corpus) -> tuple[float, sqlite3.Connection]:
-    t0 = time.perf_counter()
+def fts5_build(corpus: Corpus) -> tuple[float, float, sqlite3.Connection]:
+    """FTS5's build of the same sections: wall and CPU seconds, and the database."""
+    c0, t0 = time.process_time(), time.perf_counter()
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE s USING fts5(sid UNINDEXED, heading, body, tokenize='porter unicode61')")
     db.executemany("INSERT INTO s VALUES (?, ?, ?)",
                    [(sid, sec.path_text, sec.own_markdown) for sid, sec in corpus.sections.items()])
     db.commit()
-    return time.perf_counter() - t0, db
+    return time.perf_counter() - t0, time.process_time() - c0, db
 
 
 def fts5_query_p50(db: sqlite3.Connection, questions: list[str]) -> float:
-    import statistics
-
     times = []
     for q in questions:
         ws = [w for w in re.findall(r"[a-z0-9_]+", q.lower()) if len(w) > 1]
@@ -100,45 +102,61 @@ def load_questions(limit: int) -> list[str]:
     return out[:limit]
 
 
-def measure(factor: int, work: Path, questions: list[str]) -> dict:
+def measure(factor: int, work: Path, questions: list[str], runs: int) -> dict:
+    """Build ``runs`` times, each followed by FTS5's build of the same sections (so both see the same machine
+    load), then probe the first index in a fresh process."""
     refs = make_corpus(factor, work / f"refs-{factor}x")
-    index_dir = work / f"index-{factor}x"
     t0 = time.perf_counter()
     corpus = Corpus(refs)
     parse = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    build(corpus, index_dir)
-    built = time.perf_counter() - t0
-    fts_built, db = fts5_build(corpus)
-    probe = subprocess.run([sys.executable, "-c", PROBE, str(refs), str(index_dir), json.dumps(questions)],
-                           cwd=ROOT, capture_output=True, text=True, check=True)
+    walls, cpus, fts_walls, fts_cpus = [], [], [], []
+    for run in range(runs):
+        c0, t0 = time.process_time(), time.perf_counter()
+        build(corpus, work / f"index-{factor}x-{run}")
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+        fts_wall, fts_cpu, db = fts5_build(corpus)
+        fts_walls.append(fts_wall)
+        fts_cpus.append(fts_cpu)
+    probe = subprocess.run([sys.executable, "-c", PROBE, str(refs), str(work / f"index-{factor}x-0"),
+                            json.dumps(questions)], cwd=ROOT, capture_output=True, text=True, check=True)
     got = json.loads(probe.stdout.strip().splitlines()[-1])
-    return {"factor": factor, "sections": len(corpus.sections), "build": built, "fts_build": fts_built, "parse": parse,
+    return {"factor": factor, "sections": len(corpus.sections), "parse": parse,
+            "build": statistics.median(walls), "fts_build": statistics.median(fts_walls),
+            "ratios": sorted(w / max(f, 1e-9) for w, f in zip(walls, fts_walls)),
+            "cpu_ratios": sorted(c / max(f, 1e-9) for c, f in zip(cpus, fts_cpus)),
             "fts_p50": fts5_query_p50(db, questions), **got}
+
+
+def _spread(values: list[float]) -> str:
+    """Median, and the range over the runs when there are several."""
+    med = statistics.median(values)
+    return f"{med:.0f}x" if len(values) == 1 else f"{med:.0f}x ({min(values):.0f}-{max(values):.0f})"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--factors", type=int, nargs="+", default=[1, 50])
     ap.add_argument("--queries", type=int, default=60)
+    ap.add_argument("--runs", type=int, default=3, help="builds per corpus size (the ratios show their spread)")
     args = ap.parse_args()
     questions = load_questions(args.queries)
     work = Path(tempfile.mkdtemp(prefix="do-expert-scale-"))
     try:
-        rows = [measure(f, work, questions) for f in args.factors]
+        rows = [measure(f, work, questions, max(1, args.runs)) for f in args.factors]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     base = rows[0]
-    print(f"{len(questions)} questions; figures from one run on this machine\n")
+    print(f"{len(questions)} questions; {args.runs} builds per size, each followed by FTS5's build of the same "
+          "sections; build figures are medians, ratios are median (min-max) over the runs\n")
     print("| corpus | sections | spawn to first answer | vs 1x | p50 query | p99 query | FTS5 p50 | RSS | build | "
-          "FTS5 build | build / FTS5 | from files: (parse + build) / (parse + FTS5) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "FTS5 build | build / FTS5 | CPU build / FTS5 CPU | from files: (parse + build) / (parse + FTS5) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['factor']}x | {r['sections']} | {r['first'] * 1000:.0f} ms | {r['first'] / base['first']:.2f}x | "
               f"{r['p50'] * 1000:.1f} ms | {r['p99'] * 1000:.1f} ms | {r['fts_p50'] * 1000:.2f} ms | "
-              f"{r['rss_mb']:.0f} MB | {r['build']:.1f} s | {r['fts_build']:.2f} s | "
-              f"{r['build'] / max(r['fts_build'], 1e-9):.0f}x | "
-              f"{(r['parse'] + r['build']) / (r['parse'] + r['fts_build']):.1f}x |")
+              f"{r['rss_mb']:.0f} MB | {r['build']:.1f} s | {r['fts_build']:.2f} s | {_spread(r['ratios'])} | "
+              f"{_spread(r['cpu_ratios'])} | {(r['parse'] + r['build']) / (r['parse'] + r['fts_build']):.1f}x |")
     return 0
 
 

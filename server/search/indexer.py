@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from array import array
+from functools import lru_cache
 from pathlib import Path
 
 from server.search.analysis import IDENT_RE, identifier_parts
@@ -12,6 +13,7 @@ from server.search.text import markdown_to_text
 
 TOKENS_FILE = "tokens.txt"
 TOKENS_INDEX = "tokens.idx"
+TOKEN_FIELDS = ("heading", "body", "doc_terms", "code")  # the fields whose terms make a section's token set
 MIN_OWN_TEXT = 80  # a '##' whose text is only its heading is searched (and snippeted) through its subsections
 
 
@@ -29,11 +31,15 @@ def with_identifier_words(text: str) -> str:
     """Append the plain-word parts of identifiers, so a heading "raw() and columnNames" also says "column names"
     and gets the heading boost for a question that uses those words."""
     extra = []
-    for m in IDENT_RE.finditer(text):
-        parts = [p for p in identifier_parts(m.group(0)) if "." not in p]
-        if len(parts) > 1:
-            extra.extend(parts[1:])
+    for ident in IDENT_RE.findall(text):
+        extra.extend(_identifier_words(ident))
     return f"{text} {' '.join(extra)}" if extra else text
+
+
+@lru_cache(maxsize=65536)  # identifiers repeat across sections: each is split once per build
+def _identifier_words(ident: str) -> tuple[str, ...]:
+    parts = [p for p in identifier_parts(ident) if "." not in p]
+    return tuple(parts[1:]) if len(parts) > 1 else ()
 
 
 def section_fields(corpus: Corpus, section: Section) -> dict:
@@ -54,27 +60,34 @@ def stored_fields(corpus: Corpus, section: Section) -> dict:
     return {"title": corpus.docs[section.doc_id].title, "path": section.path_text, "markdown": section.markdown}
 
 
-def write_sections(ix, corpus: Corpus, folder: Path) -> None:
+def write_sections(ix, corpus: Corpus, folder: Path) -> list[str]:
     """Index every section, and write each section's token set to tokens.txt (one line per document number, in
-    index order) with byte offsets in tokens.idx, for the coverage rerank to read through mmap."""
-    from server.search.query import section_tokens
+    index order) with byte offsets in tokens.idx, for the coverage rerank to read through mmap. The token set is
+    the set of terms the section was indexed under, as the writer reports it (no second analysis). Returns each
+    section's searchable text (heading, body, code), from which the speller's vocabulary is counted."""
+    from server.search.segment import FastSegmentWriter, heap_kept
 
-    # One segment from a fresh writer: document numbers follow insertion order, which tokens.txt relies on.
-    writer = ix.writer(limitmb=256)
-    offsets = array("Q", [0])
-    try:
-        with open(folder / TOKENS_FILE, "wb") as out:
-            for section in corpus.sections.values():
-                fields = section_fields(corpus, section)
-                writer.add_document(**fields, **stored_fields(corpus, section))
-                line = (" ".join(sorted(section_tokens(fields))) + "\n").encode("utf-8")
-                out.write(line)
-                offsets.append(offsets[-1] + len(line))
-        (folder / TOKENS_INDEX).write_bytes(offsets.tobytes())
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+    with heap_kept():
+        # One segment from a fresh writer: document numbers follow insertion order, which tokens.txt relies on.
+        writer = FastSegmentWriter(ix)
+        offsets = array("Q", [0])
+        texts = []
+        try:
+            with open(folder / TOKENS_FILE, "wb") as out:
+                for section in corpus.sections.values():
+                    fields = section_fields(corpus, section)
+                    terms = writer.add_document(**fields, **stored_fields(corpus, section))
+                    tokens = set().union(*(terms.get(name, ()) for name in TOKEN_FIELDS))
+                    line = (" ".join(sorted(tokens)) + "\n").encode("utf-8")
+                    out.write(line)
+                    offsets.append(offsets[-1] + len(line))
+                    texts.append(f"{fields['heading']} {fields['body']} {fields['code']}")
+            (folder / TOKENS_INDEX).write_bytes(offsets.tobytes())
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+    return texts
 
 
 def doc_catalogue(corpus: Corpus) -> dict:
@@ -87,13 +100,10 @@ def doc_catalogue(corpus: Corpus) -> dict:
     }
 
 
-def speller_vocabulary(corpus: Corpus) -> dict:
-    """Word counts and display spellings for did-you-mean (vocab.json), computed once at build time."""
+def speller_vocabulary(texts: list[str]) -> dict:
+    """Word counts and display spellings for did-you-mean (vocab.json), computed once at build time from each
+    section's searchable text (``write_sections`` returns it)."""
     from server.search.spelling import Speller
 
-    texts = []
-    for section in corpus.sections.values():
-        f = section_fields(corpus, section)
-        texts.append(f"{f['heading']} {f['body']} {f['code']}")
     speller = Speller(texts)
     return {"counts": dict(speller.counts), "display": speller.display}

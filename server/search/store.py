@@ -314,9 +314,9 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     started = time.perf_counter()
     try:
         ix = whoosh_index.create_in(str(tmp), build_schema())
-        write_sections(ix, corpus, tmp)
+        texts = write_sections(ix, corpus, tmp)
         (tmp / DOCS_FILE).write_text(json.dumps(doc_catalogue(corpus), separators=(",", ":")), encoding="utf-8")
-        (tmp / VOCAB_FILE).write_text(json.dumps(speller_vocabulary(corpus), separators=(",", ":")),
+        (tmp / VOCAB_FILE).write_text(json.dumps(speller_vocabulary(texts), separators=(",", ":")),
                                       encoding="utf-8")
         manifest = {
             "schema_version": SCHEMA_VERSION,

@@ -1,0 +1,155 @@
+"""The fast segment writer must write exactly what Whoosh's own writer writes, for the real corpus and for edge cases
+(a body of stop words only, stop words before the first term, non-ASCII terms, empty fields, long sections)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+from whoosh.fields import ID
+from whoosh.writing import SegmentWriter
+
+from server.search.corpus import Corpus
+from server.search.indexer import TOKEN_FIELDS, section_fields, stored_fields
+from server.search.schema import build_schema
+from server.search.segment import FastSegmentWriter
+from server.search.store import references_dir
+
+
+def _real_documents() -> list[dict]:
+    corpus = Corpus(references_dir())
+    return [{**section_fields(corpus, s), **stored_fields(corpus, s)} for s in corpus.sections.values()]
+
+
+def _edge_documents() -> list[dict]:
+    base = {"topic": "edge", "heading": "Edge", "doc_terms": "Edge cases", "code": "", "level": 2, "title": "Edge",
+            "path": "Edge", "markdown": "# Edge"}
+    bodies = [
+        "",
+        "the of and is a to in",  # stop words only: no body postings, no body length
+        "the the of alarms retry retry alarm",  # stop words before the first term shift every position
+        "Überprüfung straße naïve café 東京 emoji 🙂 ß ß",  # non-ASCII: term order is UTF-8 byte order
+        " ".join(f"word{i % 97} alarms" for i in range(3000)),  # a long section: lengths round in the column
+        "sql.exec ctx.storage.sql.exec transactionSync getWebSocketAutoResponse",
+    ]
+    docs = []
+    for i, body in enumerate(bodies):
+        docs.append({**base, "id": f"edge#{i}", "body": body,
+                     "code": "ctx.storage.sql.exec transactionSync SQLITE_FULL" if i % 2 else "",
+                     "heading": "" if i == 0 else f"Heading {i} café"})
+    return docs
+
+
+def _tagged_documents() -> list[dict]:
+    """Edge cases plus a field no fast path handles (an ID field), which goes through Whoosh's own analysis."""
+    return [{**doc, "tag": f"tag-{i % 3}"} for i, doc in enumerate(_edge_documents())]
+
+
+def _schema(docs: list[dict]):
+    schema = build_schema()
+    if "tag" in docs[0]:
+        schema.add("tag", ID(stored=True))
+    return schema
+
+
+def _build(folder: Path, docs: list[dict], writer_class, **kwargs):
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), _schema(docs))
+    writer = writer_class(ix, **kwargs)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    return whoosh_index.open_dir(str(folder))
+
+
+def _dump(ix) -> dict:
+    """Everything a search can read: per field every term's statistics and postings, per document its stored
+    fields and field lengths, and the field totals."""
+    out: dict = {}
+    with ix.searcher() as s:
+        r = s.reader()
+        out["count"] = r.doc_count_all()
+        out["stored"] = [r.stored_fields(n) for n in range(r.doc_count_all())]
+        for name in r.indexed_field_names():
+            terms = {}
+            for term in r.lexicon(name):
+                ti = r.term_info(name, term)
+                m = r.postings(name, term)
+                postings = []
+                while m.is_active():
+                    postings.append((m.id(), m.weight(), m.value()))
+                    m.next()
+                terms[term] = (ti.weight(), ti.doc_frequency(), ti.min_length(), ti.max_length(), ti.max_weight(),
+                               ti.min_id(), ti.max_id(), postings)
+            out[f"terms:{name}"] = terms
+            if s.schema[name].scorable:
+                out[f"lengths:{name}"] = [r.doc_field_length(n, name) for n in range(r.doc_count_all())]
+                out[f"total:{name}"] = r.field_length(name)
+                out[f"minmax:{name}"] = (r.min_field_length(name), r.max_field_length(name))
+    return out
+
+
+def _segment_files(folder: Path) -> dict[str, bytes]:
+    """Segment files by name without the random segment id ("MAIN_<id>._body_len.col" -> "._body_len.col")."""
+    return {p.name.split("_", 1)[1].lstrip("abcdefghijklmnopqrstuvwxyz0123456789"): p.read_bytes()
+            for p in folder.iterdir() if p.name.startswith("MAIN_") and p.name != "MAIN_WRITELOCK"}
+
+
+@pytest.mark.parametrize("docs", [_edge_documents, _tagged_documents, _real_documents],
+                         ids=["edge-cases", "whoosh-analyzed-field", "real-corpus"])
+def test_fast_writer_writes_what_whoosh_writes(tmp_path, docs):
+    documents = docs()
+    expected = _build(tmp_path / "whoosh", documents, SegmentWriter)
+    got = _build(tmp_path / "fast", documents, FastSegmentWriter)
+    want, have = _dump(expected), _dump(got)
+    assert want.keys() == have.keys()
+    for key in want:
+        assert have[key] == want[key], key
+
+
+@pytest.mark.parametrize("docs", [_edge_documents, _tagged_documents, _real_documents],
+                         ids=["edge-cases", "whoosh-analyzed-field", "real-corpus"])
+def test_fast_writer_files_are_byte_identical(tmp_path, docs):
+    documents = docs()
+    _build(tmp_path / "whoosh", documents, SegmentWriter, compound=False)
+    _build(tmp_path / "fast", documents, FastSegmentWriter, compound=False)
+    want, have = _segment_files(tmp_path / "whoosh"), _segment_files(tmp_path / "fast")
+    assert sorted(want) == sorted(have)
+    for ext in want:
+        assert have[ext] == want[ext], ext
+
+
+def test_reported_terms_are_the_analyzers_terms(tmp_path):
+    """add_document reports the terms each field was indexed under: the section token sets come from them."""
+    from server.search.query import section_tokens_by_analyzers
+
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    writer = FastSegmentWriter(whoosh_index.create_in(str(folder), build_schema()))
+    for doc in _edge_documents() + _real_documents():
+        terms = writer.add_document(**doc)
+        assert set().union(*(terms.get(n, ()) for n in TOKEN_FIELDS)) == section_tokens_by_analyzers(doc), doc["id"]
+    writer.cancel()
+
+
+def test_fast_writer_refuses_what_it_does_not_reproduce(tmp_path):
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = FastSegmentWriter(ix)
+    with pytest.raises(ValueError):
+        writer.add_document(id="a#b", body="text", _boost=2.0)
+    writer.cancel()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab_1.é. -\n", max_size=40))
+def test_equivalent_prose_pattern_finds_the_same_tokens(text):
+    """The fast writer tokenizes prose with a quicker pattern than the analyzer's; they must agree on any text."""
+    from server.search.analysis import prose_analyzer
+    from server.search.segment import EQUIVALENT_PROSE_TOKEN
+
+    assert EQUIVALENT_PROSE_TOKEN.findall(text) == prose_analyzer().items[0].expression.findall(text)
