@@ -42,8 +42,8 @@ def _mentioned(cfg: ParsedConfig, name: str) -> bool:
 
 
 def declare_class(cfg: ParsedConfig, name: str, env: str | None) -> tuple[Edit, ...]:
-    """The edit that creates ``name`` as a SQLite-backed class: an ``exports`` entry in a project that declares
-    classes with ``exports``, else a new last ``migrations`` step (the array is created when there is none)."""
+    """The edit that creates ``name`` as a SQLite-backed class: a new last ``migrations`` step in a project on
+    migrations, else an ``exports`` entry (the map is created when the project declares no class yet)."""
     raw = cfg.raw
     if cfg.error or not isinstance(raw, dict) or _mentioned(cfg, name):
         return ()
@@ -57,23 +57,27 @@ def declare_class(cfg: ParsedConfig, name: str, env: str | None) -> tuple[Edit, 
         return ()
     expected = copy.deepcopy(raw)
     toml = cfg.path.lower().endswith(".toml")
-    if exports is not None:
-        entry = {"type": "durable-object", "storage": "sqlite"}
-        expected["exports"][name] = entry
-        new = (append_toml(cfg.text, f'[exports.{toml_key(name)}]\ntype = "durable-object"\nstorage = "sqlite"\n',
-                              after_header=None)
-               if toml else _append_json(cfg.text, "exports", f"{json.dumps(name)}: " + _inline(entry)))
+    entry = {"type": "durable-object", "storage": "sqlite"}
+    if exports is not None or migrations is None:
+        # the declarative form when the project uses it, or declares nothing yet (a new Worker: the 2026 default,
+        # and what wrangler itself suggests for an undeclared class)
+        expected.setdefault("exports", {})[name] = entry
+        member = f"{json.dumps(name)}: " + _inline(entry)
+        if toml:
+            new = append_toml(cfg.text, f'[exports.{toml_key(name)}]\ntype = "durable-object"\nstorage = "sqlite"\n')
+        elif exports is not None:
+            new = _append_json(cfg.text, "exports", member)
+        else:
+            top = top_level_open(cfg.text)
+            new = append_member(cfg.text, top, f'"exports": {{ {member} }}') if top >= 0 else None
     else:
-        step = {"tag": next_tag(migrations or []), "new_sqlite_classes": [name]}
-        expected["migrations"] = list(migrations or []) + [step]
+        step = {"tag": next_tag(migrations), "new_sqlite_classes": [name]}
+        expected["migrations"] = list(migrations) + [step]
         if toml:
             new = append_toml(cfg.text, f'[[migrations]]\ntag = "{step["tag"]}"\nnew_sqlite_classes = [{json.dumps(name)}]\n',
                               after_header="[[migrations]]")
-        elif migrations is not None:
-            new = _append_json(cfg.text, "migrations", _inline(step))
         else:
-            top = top_level_open(cfg.text)
-            new = append_member(cfg.text, top, f'"migrations": [{_inline(step)}]') if top >= 0 else None
+            new = _append_json(cfg.text, "migrations", _inline(step))
     if new is None or not read_back_ok(cfg.path, new, expected):
         return ()
     return (whole_text_edit(cfg.path, cfg.text, new),)

@@ -40,12 +40,14 @@ CONFIG_CASES = {
         f'  "durable_objects": {{ "bindings": [{ROOM},] }},\n'
         '  "migrations": [{ "tag": "initial", "new_sqlite_classes": ["Counter"] }, '
         '{ "tag": "v2", "new_sqlite_classes": ["Room"] }],\n}\n'),
-    # no migrations at all: the array is created as the last key
-    "jsonc-no-migrations": (
+    # nothing declared yet (a new Worker): an `exports` map is created as the last key
+    "jsonc-nothing-declared": (
         "wrangler.json",
-        f'{{\n  "name": "c",\n  "main": "src/index.ts",\n  "durable_objects": {{ "bindings": [{ROOM}] }}\n}}\n',
-        f'{{\n  "name": "c",\n  "main": "src/index.ts",\n  "durable_objects": {{ "bindings": [{ROOM}] }},\n'
-        '  "migrations": [{ "tag": "v1", "new_sqlite_classes": ["Room"] }]\n}\n'),
+        f'{{\n  "name": "c",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-07-01",\n'
+        f'  "durable_objects": {{ "bindings": [{ROOM}] }}\n}}\n',
+        f'{{\n  "name": "c",\n  "main": "src/index.ts",\n  "compatibility_date": "2026-07-01",\n'
+        f'  "durable_objects": {{ "bindings": [{ROOM}] }},\n'
+        '  "exports": { "Room": { "type": "durable-object", "storage": "sqlite" } }\n}\n'),
     # the declarative form: a new exports entry, not a migration
     "jsonc-exports": (
         "wrangler.jsonc",
@@ -59,21 +61,21 @@ CONFIG_CASES = {
     # TOML: the new [[migrations]] table goes right after the last one, before the next table
     "toml-migrations": (
         "wrangler.toml",
-        'name = "c"\nmain = "src/index.ts"\n\n[[durable_objects.bindings]]\nname = "ROOM"\nclass_name = "Room"\n\n'
+        'name = "c"\nmain = "src/index.ts"\ncompatibility_date = "2026-07-01"\n\n[[durable_objects.bindings]]\nname = "ROOM"\nclass_name = "Room"\n\n'
         '[[migrations]]\ntag = "v3" # renumbered\nnew_sqlite_classes = ["Counter"]\n\n[env.staging]\nname = "c-staging"\n',
-        'name = "c"\nmain = "src/index.ts"\n\n[[durable_objects.bindings]]\nname = "ROOM"\nclass_name = "Room"\n\n'
+        'name = "c"\nmain = "src/index.ts"\ncompatibility_date = "2026-07-01"\n\n[[durable_objects.bindings]]\nname = "ROOM"\nclass_name = "Room"\n\n'
         '[[migrations]]\ntag = "v3" # renumbered\nnew_sqlite_classes = ["Counter"]\n\n'
         '[[migrations]]\ntag = "v4"\nnew_sqlite_classes = ["Room"]\n\n[env.staging]\nname = "c-staging"\n'),
-    "toml-no-migrations": (
+    "toml-nothing-declared": (
         "wrangler.toml",
-        'name = "c"\nmain = "src/index.ts"\ndurable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]',
-        'name = "c"\nmain = "src/index.ts"\ndurable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]\n\n'
-        '[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["Room"]\n'),
+        'name = "c"\nmain = "src/index.ts"\ncompatibility_date = "2026-07-01"\ndurable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]',
+        'name = "c"\nmain = "src/index.ts"\ncompatibility_date = "2026-07-01"\ndurable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]\n\n'
+        '[exports.Room]\ntype = "durable-object"\nstorage = "sqlite"\n'),
     "toml-exports": (
         "wrangler.toml",
-        'name = "c"\nmain = "src/index.ts"\ndurable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]\n\n'
+        'name = "c"\nmain = "src/index.ts"\ncompatibility_date = "2026-07-01"\ndurable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]\n\n'
         '[exports]\nCounter = { type = "durable-object", storage = "sqlite" }\n',
-        'name = "c"\nmain = "src/index.ts"\ndurable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]\n\n'
+        'name = "c"\nmain = "src/index.ts"\ncompatibility_date = "2026-07-01"\ndurable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]\n\n'
         '[exports]\nCounter = { type = "durable-object", storage = "sqlite" }\n\n'
         '[exports.Room]\ntype = "durable-object"\nstorage = "sqlite"\n'),
 }

@@ -41,7 +41,7 @@ RULE = Rule(
          '  "exports": { "Counter": { "type": "durable-object", "storage": "sqlite" } }\n}',
     fix="Declare the class: `\"exports\": {\"Counter\": {\"type\": \"durable-object\", \"storage\": \"sqlite\"}}`, or in a "
         "project on migrations add `{\"tag\": \"vN\", \"new_sqlite_classes\": [\"Counter\"]}`. The offered edit "
-        "(unsafe) does the one the project already uses, with SQLite storage: check that this is a new class (a class "
+        "(unsafe) adds a `new_sqlite_classes` step in a project on migrations, else an `exports` entry: check that this is a new class (a class "
         "the deployed Worker already has keeps its storage) and that SQLite is the backend you want, since it cannot "
         "change after the first deploy.",
     docs=("lifecycle-and-config#declaring-classes-exports-or-migrations", "lifecycle-and-config#create-a-class-with-exports", "lifecycle-and-config#migration-directives"),

@@ -46,8 +46,8 @@ VERSION_TABLE = "CREATE TABLE IF NOT EXISTS _user_version (id INTEGER PRIMARY KE
 READ_SQL = VERSION_TABLE + "; SELECT COALESCE(MAX(version), 0) AS user_version FROM _user_version"
 WRITE_SQL = VERSION_TABLE + ("; INSERT INTO _user_version (id, version) VALUES (1, ?) "
                              "ON CONFLICT (id) DO UPDATE SET version = excluded.version")
-_READ = re.compile(r"\s*pragma\s+(main\.)?user_version\s*(;\s*)?", re.I)
-_WRITE = re.compile(r"\s*pragma\s+(main\.)?user_version\s*=\s*(\d{1,18}|\?)\s*(;\s*)?", re.I)
+_READ = re.compile(r"pragma\s+(main\.)?user_version(\s*;)?", re.I)  # matched on the stripped text
+_WRITE = re.compile(r"pragma\s+(main\.)?user_version\s*=\s*(\d{1,18}|\?)(\s*;)?", re.I)
 
 
 def _edits(ctx: ReviewContext, src, node) -> tuple:
@@ -63,11 +63,11 @@ def _edits(ctx: ReviewContext, src, node) -> tuple:
     if not args or args[0].id != node.id or len(args) != 1:
         return ()
     subs = [c for c in node.named_children if c.type == "template_substitution"]
-    text = literal_text(src, node) or ""
+    text = (literal_text(src, node) or "").strip()
     quote = "`" if node.type == "template_string" else original_text(src, node.start_byte, node.start_byte + 1)
     if not subs and _READ.fullmatch(text):
         return (edit_bytes(src, node.start_byte, node.end_byte, quote + READ_SQL + quote),)
-    m = _WRITE.fullmatch(text.replace(" ? ", "?")) if len(subs) <= 1 else None
+    m = _WRITE.fullmatch(text.replace(" ? ", "?").strip()) if len(subs) <= 1 else None
     if m is None or (m.group(2) == "?") != bool(subs):
         return ()
     value = m.group(2) if not subs else original_text(src, subs[0].start_byte + 2, subs[0].end_byte - 1).strip()
