@@ -6,14 +6,16 @@ Each operator is the inverse of one fix and rewrites every site it finds in one 
 - ``strip-if-not-exists`` (inverse of do-sql-create-not-idempotent's fix): ``IF NOT EXISTS`` removed from the
   CREATE statements of a ``sql.exec`` literal;
 - ``bindings-to-array`` (do-sql-bindings-array): ``exec(q, a, b)`` -> ``exec(q, [a, b])``;
-- ``transaction-to-begin`` (do-sql-transaction-stmt): ``S.transactionSync(() => { ... });`` as a statement ->
-  ``S.sql.exec("BEGIN"); ...; S.sql.exec("COMMIT");``;
+- ``transaction-to-begin`` (do-sql-transaction-stmt): ``S.transactionSync(() => { ... });`` as a statement, its
+  callback plain statements and ifs -> ``S.sql.exec("BEGIN"); ...; S.sql.exec("COMMIT");``;
 - ``unexport-class`` (do-class-not-exported): ``export`` dropped before a bound class in the main module, when no
   other file imports it;
 - ``drop-await`` (do-unawaited-rpc, an unsafe fix): ``await stub.m(...);`` -> ``stub.m(...);`` for a statement on
   a const assigned from ``get``/``getByName``.
 
 A mutant is only kept when tsc still accepts it (the caller checks), so every mutation is valid code.
+tests/review/test_review_fix_mutations.py checks that mutating the fix cases' fixed code and fixing it again gives
+that code back.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def transaction_to_begin(src: SourceFile) -> list[Site]:
             continue
         body = args[0].child_by_field_name("body")
         stmts = [c for c in body.named_children] if body is not None and body.type == "statement_block" else []
-        if not stmts or any(s.type != "expression_statement" for s in stmts):
+        if not stmts or any(s.type not in ("expression_statement", "if_statement") for s in stmts):
             continue
         stmt = call.parent
         line_start = src.data.rfind(b"\n", 0, stmt.start_byte) + 1

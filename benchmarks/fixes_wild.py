@@ -7,17 +7,19 @@ Same corpus and project grouping as review_wild.py. Two parts, in one run:
 1. The real code as it is. For every project with a finding that carries edits, the fix loop runs twice in memory:
    safe fixes only, then all fixes (``--unsafe-fixes``). The project is type-checked before and after each.
 2. ``--mutate``: mutation testing. The real code triggers few fixable findings (the fixes repair mistakes that
-   released code rarely has), so a figure over it alone says little. Here every project that tsc accepts is
-   mutated mechanically (``fix_mutations.py``: strip ``IF NOT EXISTS``, bindings into an array, ``transactionSync``
-   back to ``BEGIN``/``COMMIT``, ``export`` dropped from a bound class, ``await`` dropped before an RPC call); a
-   mutant that tsc still accepts is reviewed, fixed (safe only, then all), and type-checked again.
+   released code rarely has), so a figure over it alone says little. Here every project file that tsc reports
+   nothing in is mutated mechanically (``fix_mutations.py``: strip ``IF NOT EXISTS``, bindings into an array,
+   ``transactionSync`` back to ``BEGIN``/``COMMIT``, ``export`` dropped from a bound class, ``await`` dropped
+   before an RPC call); files whose mutant tsc rejects are left as they were. The mutant is reviewed, fixed (safe
+   only, then all), and type-checked again: a fix breaks it when tsc reports any diagnostic the original did not
+   have. Mutated files that the safe fixes give back byte for byte are counted too.
 
 tsc: strict, ``@cloudflare/workers-types`` (or the project's own ``wrangler types`` output when it declares the
 runtime), with the test toolchain's node_modules (workers-types, agents, partyserver, @cloudflare/actors, ai,
 vitest); the projects' other npm dependencies are not installed. The program is the project's non-test .ts/.tsx
-files and every .d.ts (plus any test file a fix changed). Only projects tsc accepts before count for the headline
-("safe fixes that break tsc"); the others are listed with the reason (usually a missing npm package). A project is
-broken by a fix when tsc reports any diagnostic after it. Nothing of the reviewed code is stored.
+files and every .d.ts (plus any test file a fix changed). In part 1 only projects tsc accepts whole before
+count for the headline ("safe fixes that break tsc"); the others are listed with the reason (usually a missing npm
+package). A project is broken by a fix when tsc reports any diagnostic after it that it did not before. Nothing of the reviewed code is stored.
 """
 
 from __future__ import annotations
@@ -254,35 +256,38 @@ def real_corpus(tc, specs: list[str], tmp: Path) -> None:
           f"by all fixes: {totals['all broke']}\n")
 
 
-def _mutant(texts: dict[str, str]) -> tuple[dict[str, str], Counter]:
+def _mutant(texts: dict[str, str], allowed: set[str]) -> tuple[dict[str, str], dict[str, Counter]]:
+    """Every mutation site of the ``allowed`` files rewritten; the sites per file by operator."""
     configs = [ParsedConfig(p, t) for p, t in texts.items() if is_config_path(p)]
     bound = {b.class_name for c in configs for _, b in c.all_bindings() if not b.script_name}
     mains = {c.main_path for c in configs if c.main_path}
     mains |= {m[:-3] + ".ts" for m in mains if m.endswith(".js")}
-    out, sites = dict(texts), Counter()
-    for path, text in texts.items():
-        if not path.endswith((".ts", ".mts")) or path.endswith(".d.ts") or _TEST.search(path):
-            continue
-        src = SourceFile(path, text)
+    out, sites = dict(texts), {}
+    for path in sorted(allowed):
+        src = SourceFile(path, texts[path])
         if src.has_errors or src.recovered:
             continue
-        others = {n for n in bound if any(re.search(r"import[^;]*\b" + re.escape(n) + r"\b", t)
+        others = {n for n in bound if any(n in t and re.search(r"\bimport\b[^;]{0,400}\b" + re.escape(n) + r"\b", t)
                                           for q, t in texts.items() if q != path)}
         new, kept = mutate(src, bound, others, path in mains)
         if kept:
             out[path] = new
-            sites.update(s.operator for s in kept)
+            sites[path] = Counter(s.operator for s in kept)
     return out, sites
 
 
+def _in_files(diags: Counter, paths: set[str]) -> Counter:
+    return Counter({k: n for k, n in diags.items() if k[0] in paths})
+
+
 def mutation(tc, specs: list[str], tmp: Path, limit: int) -> None:
-    sites_total, applied = Counter(), Counter()
-    skipped: Counter = Counter()
-    reasons: Counter = Counter()
-    t = Counter()
+    """File-level: a file is a mutation target when tsc reports nothing in it (the project as a whole may miss an
+    npm package elsewhere); a fix breaks it when tsc reports anything new after the fix (anywhere)."""
+    sites_total, applied, t = Counter(), Counter(), Counter()
+    skipped, unrestored = Counter(), []
     for repo, proj, texts, base in projects(specs, tmp):
-        mutant, sites = _mutant(texts)
-        if not sites:
+        targets = {p for p in texts if p.endswith((".ts", ".mts")) and not p.endswith(".d.ts") and not _TEST.search(p)}
+        if not _mutant(texts, targets)[1]:
             continue
         t["candidates"] += 1
         if t["mutants"] >= limit:
@@ -291,47 +296,61 @@ def mutation(tc, specs: list[str], tmp: Path, limit: int) -> None:
         extra = context_files(tc, base, texts, tmp)
         opts = own_options(base, proj)
         before = tsc(tc, {**extra, **program(texts)}, tmp / "tsc", opts)
-        if not before.clean:
-            skipped["original not accepted by tsc"] += 1
-            reasons[before.reason().split(":")[0]] += 1
+        if before.note:
+            skipped[before.note] += 1
             continue
-        changed = {p for p in mutant if mutant[p] != texts[p]}
-        if not tsc(tc, {**extra, **program(mutant, changed)}, tmp / "tsc", opts).clean:
-            skipped["mutant not accepted by tsc"] += 1
+        clean_files = {p for p in targets if not _in_files(before.diags, {p})}
+        mutant, sites = _mutant(texts, clean_files)
+        for _ in range(2):  # drop the files whose mutation tsc rejects, once
+            if not sites:
+                break
+            got = tsc(tc, {**extra, **program(mutant)}, tmp / "tsc", opts).diags - before.diags
+            if not got:
+                break
+            bad = {k[0] for k in got}
+            mutant, sites = _mutant(texts, clean_files - bad)
+        else:
+            sites = {}
+        if not sites:
+            skipped["no tsc-clean file with a site, or tsc rejects the mutant"] += 1
             continue
         t["mutants"] += 1
-        sites_total.update(sites)
+        t["mutated files"] += len(sites)
+        t["clean projects"] += before.clean
+        for c in sites.values():
+            sites_total.update(c)
         for unsafe in (False, True):
-            after, run = fixed(mutant, unsafe)
             key = "all" if unsafe else "safe"
+            after, run = fixed(mutant, unsafe)
             for rules in run.fixed.values():
                 applied.update((key, r) for r in rules)
             if not run.texts:
                 continue
             t[f"{key} projects"] += 1
-            res = tsc(tc, {**extra, **program(after, changed | set(run.texts))}, tmp / "tsc", opts)
-            if not res.clean:
+            new = tsc(tc, {**extra, **program(after, set(run.texts))}, tmp / "tsc", opts).diags - before.diags
+            if new:
                 t[f"{key} broke"] += 1
-                print(f"  {key} fixes broke tsc in {repo}/{proj}: {list(res.diags)[:2]}")
+                print(f"  {key} fixes added tsc diagnostics in {repo}/{proj}: {list(new)[:2]}")
             if not unsafe:
-                t["restored"] += sum(1 for p in changed if after[p] == texts[p])
-                t["changed files"] += len(changed)
-    print(f"## Mutation testing: {t['candidates']} projects with a mutation site; {t['mutants']} mutants kept "
-          f"(original and mutant both accepted by tsc)\n")
+                restored = [p for p in sites if after[p] == texts[p]]
+                t["restored"] += len(restored)
+                unrestored += [(f"{repo}/{p}", dict(sites[p])) for p in sites if p not in restored]
+    print(f"## Mutation testing: {t['candidates']} projects with a mutation site; {t['mutants']} mutated "
+          f"({t['mutated files']} files tsc accepted before, in {t['clean projects']} projects tsc accepts whole)\n")
     for why, n in sorted(skipped.items()):
-        print(f"- skipped, {why}: {n}" + (f" ({', '.join(f'{r} x{c}' for r, c in reasons.most_common())})"
-                                         if why.startswith("original") else ""))
+        print(f"- skipped, {why}: {n}")
     print("\n| mutation | sites injected | rule | safe fixes applied | all fixes applied |")
     print("|---|---|---|---|---|")
     for op in OPERATORS:
         rule = SAFE_RULE[op]
         print(f"| {op} | {sites_total[op]} | {rule} | {applied[('safe', rule)]} | {applied[('all', rule)]} |")
-    others = {r for (_, r) in applied} - set(SAFE_RULE.values())
-    for rule in sorted(others):
+    for rule in sorted({r for (_, r) in applied} - set(SAFE_RULE.values())):
         print(f"| (not injected) | - | {rule} | {applied[('safe', rule)]} | {applied[('all', rule)]} |")
-    print(f"\nmutants fixed with safe fixes: {t['safe projects']}, broken for tsc: {t['safe broke']}; "
-          f"with all fixes: {t['all projects']}, broken: {t['all broke']}; mutated files restored byte for byte by "
-          f"the safe fixes: {t['restored']} of {t['changed files']}")
+    print(f"\nmutants changed by safe fixes: {t['safe projects']}, with a new tsc diagnostic: {t['safe broke']}; "
+          f"by all fixes: {t['all projects']}, with a new tsc diagnostic: {t['all broke']}; mutated files restored "
+          f"byte for byte by the safe fixes: {t['restored']} of {t['mutated files']}")
+    for path, ops in unrestored:
+        print(f"  not restored: {path} {ops}")
 
 
 def main() -> int:
