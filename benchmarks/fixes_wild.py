@@ -49,7 +49,7 @@ from server.review.parse import SourceFile  # noqa: E402
 
 _DIAG = re.compile(r"^(.+?)\(\d+,\d+\): error (TS\d+): (.*)$", re.M)
 _MISSING = re.compile(r"Cannot find module '([^']+)'")
-_TEST = re.compile(r"(^|/)(test|tests|__tests__|e2e)/|\.(test|spec)\.tsx?$|\.config\.m?ts$")  # tests, tool configs
+_TEST = re.compile(r"(^|/)(test|tests|__tests__|e2e)/|\.(test|spec)\.[mc]?[jt]sx?$|\.config\.[mc]?[jt]s$")  # tests, tool configs
 _LOCAL_IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*["'](\.{1,2}/[^"'\n]{1,300})["']""")
 _RESOLVE = ("", ".ts", ".tsx", ".d.ts", "/index.ts", "/index.tsx")
 _RUNTIME_DECL = re.compile(r"declare module ['\"]cloudflare:workers['\"]")
@@ -75,7 +75,10 @@ class Tsc:
 
 
 def program(texts: dict[str, str], changed: set[str] = frozenset()) -> dict[str, str]:
-    return {p: t for p, t in texts.items() if p.endswith((".ts", ".tsx", ".mts"))
+    """The files tsc checks: TypeScript, or for a project without any, its JavaScript (checked with checkJs)."""
+    ts_only = any(p.endswith((".ts", ".tsx", ".mts")) and not p.endswith(".d.ts") for p in texts)
+    exts = (".ts", ".tsx", ".mts") if ts_only else (".ts", ".js", ".mjs")
+    return {p: t for p, t in texts.items() if p.endswith(exts)
             and (p.endswith(".d.ts") or not _TEST.search(p) or p in changed)}
 
 
@@ -121,7 +124,8 @@ def own_options(base: Path, project: str) -> dict:
 
 def tsc(tc, files: dict[str, str], work: Path, options: dict | None = None) -> Tsc:
     if not any(not p.endswith(".d.ts") for p in files):
-        return Tsc(note="no TypeScript files (JavaScript project)")
+        return Tsc(note="no TypeScript or JavaScript files")
+    js = any(p.endswith((".js", ".mjs")) for p in files)
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -132,9 +136,10 @@ def tsc(tc, files: dict[str, str], work: Path, options: dict | None = None) -> T
     (work / "tsconfig.json").write_text(json.dumps({
         "compilerOptions": {"target": "es2024", "module": "esnext", "moduleResolution": "bundler", "lib": ["es2024"],
                             "types": [] if own_runtime else ["@cloudflare/workers-types"], "strict": True,
-                            "noEmit": True, "skipLibCheck": True, "allowJs": False, "jsx": "react-jsx",
+                            "noEmit": True, "skipLibCheck": True, "allowJs": js, "checkJs": js, "jsx": "react-jsx",
                             "resolveJsonModule": True, "allowArbitraryExtensions": True, **(options or {})},
-        "include": ["**/*.ts", "**/*.tsx", "**/*.mts"], "exclude": ["node_modules"]}))
+        "include": ["**/*.ts", "**/*.tsx", "**/*.mts"] + (["**/*.js", "**/*.mjs"] if js else []),
+        "exclude": ["node_modules"]}))
     tc.link_into(work)
     res = tc.run(["tsc", "--noEmit", "-p", "."], cwd=work, timeout=600)
     diags = Counter((m.group(1), m.group(2), m.group(3)) for m in _DIAG.finditer(res.stdout))
@@ -211,10 +216,14 @@ def fixed(texts: dict[str, str], unsafe: bool):
     return {**texts, **run.texts}, run
 
 
-def status(t: Tsc | None) -> str:
-    if t is None:
+def after_status(before: Tsc, after: Tsc | None) -> str:
+    """tsc after a fix, against before: clean, or how many diagnostics the fix added."""
+    if after is None:
         return "-"
-    return "clean" if t.clean else (t.note or f"{sum(t.diags.values())} diag")
+    if after.clean or after.note:
+        return after.note or "clean"
+    new = sum((after.diags - before.diags).values())
+    return f"{new} new diagnostic(s)" if new else f"no new diagnostic ({sum(after.diags.values())} as before)"
 
 
 def real_corpus(tc, specs: list[str], tmp: Path) -> None:
@@ -238,13 +247,15 @@ def real_corpus(tc, specs: list[str], tmp: Path) -> None:
         n_safe = sum(len(v) for v in run_s.fixed.values())
         n_all = sum(len(v) for v in run_a.fixed.values())
         rows.append((f"{repo}/{proj}", "clean" if before.clean else before.reason(),
-                     n_safe, status(t_safe), n_all, status(t_all)))
+                     n_safe, after_status(before, t_safe), n_all, after_status(before, t_all)))
         totals["safe applied"] += n_safe
         totals["all applied"] += n_all
         if before.clean:
             totals["clean before"] += 1
             totals["safe broke"] += bool(t_safe and not t_safe.clean)
             totals["all broke"] += bool(t_all and not t_all.clean)
+        else:
+            totals["new diagnostics, others"] += sum((t_all.diags - before.diags).values()) if t_all else 0
     print(f"## Real code as it is: {totals['projects']} Durable Object projects, "
           f"{totals['safe findings']} findings with a safe fix, {totals['unsafe findings']} with an unsafe fix\n")
     print("| project | tsc before | safe fixes applied | tsc after | all fixes applied | tsc after |")
@@ -253,7 +264,8 @@ def real_corpus(tc, specs: list[str], tmp: Path) -> None:
         print("| " + " | ".join(str(x) for x in r) + " |")
     print(f"\nsafe fixes applied: {totals['safe applied']}; all fixes applied: {totals['all applied']}; projects tsc "
           f"accepted before: {totals['clean before']}; of those broken by safe fixes: {totals['safe broke']}, "
-          f"by all fixes: {totals['all broke']}\n")
+          f"by all fixes: {totals['all broke']}; new diagnostics after all fixes in the other projects: "
+          f"{totals['new diagnostics, others']}\n")
 
 
 def _mutant(texts: dict[str, str], allowed: set[str]) -> tuple[dict[str, str], dict[str, Counter]]:
