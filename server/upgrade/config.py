@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..review.config import ParsedConfig
+from ..review.jsonc import bracket_end as _array_end  # shared with the review's config fixes
 
 _JSON_DATE_RE = re.compile(r'("compatibility_date"\s*:\s*")(\d{4}-\d{2}-\d{2})(")')
 _TOML_DATE_RE = re.compile(r'(?m)^([ \t]*compatibility_date[ \t]*=[ \t]*["\'])(\d{4}-\d{2}-\d{2})(["\'])')
@@ -63,35 +64,6 @@ def exports_from_migrations(steps: list) -> tuple[dict[str, str] | None, str]:
         for name in lists["deleted_classes"]:
             live.pop(str(name), None)
     return live, ""
-
-
-def _array_end(text: str, open_at: int) -> int:
-    """Index just past the ``]`` that closes the ``[`` at ``open_at``, skipping strings and comments; -1 if none."""
-    depth, i, n = 0, open_at, len(text)
-    while i < n:
-        c = text[i]
-        if c == '"' or c == "'":
-            j = i + 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-            continue
-        if text.startswith("//", i):
-            nl = text.find("\n", i)
-            i = n if nl < 0 else nl
-            continue
-        if text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-            continue
-        if c in "[{":
-            depth += 1
-        elif c in "]}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return -1
 
 
 def _exports_text(live: dict[str, str], indent: str) -> str:

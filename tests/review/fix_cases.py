@@ -13,6 +13,12 @@ ENV_DTS = """interface Env {
 }
 """
 IMPORT = 'import { DurableObject } from "cloudflare:workers";\n'
+# the SQL that replaces PRAGMA user_version, spelled out (the runtime test in tests/corpus runs the same text)
+PRAGMA_TABLE = ("CREATE TABLE IF NOT EXISTS _user_version (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                "version INTEGER NOT NULL)")
+PRAGMA_READ = PRAGMA_TABLE + "; SELECT COALESCE(MAX(version), 0) AS user_version FROM _user_version"
+PRAGMA_WRITE = PRAGMA_TABLE + ("; INSERT INTO _user_version (id, version) VALUES (1, ?) "
+                               "ON CONFLICT (id) DO UPDATE SET version = excluded.version")
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,18 @@ CASES = [
             "  constructor(state: DurableObjectState, env: Env) {\n    super(state, env);\n"
             "    this.state = state;\n  }\n\n  async fetch(req: Request): Promise<Response> {\n"
             "    return new Response(req.url);\n  }\n}\n"),
+    FixCase("pragma-user-version-read", "do-sql-pragma-user-version", "unsafe",
+            IMPORT + "export class Counter extends DurableObject<Env> {\n  version(): number {\n"
+            "    return this.ctx.storage.sql.exec<{ user_version: number }>(\"PRAGMA user_version\").one().user_version;\n  }\n}\n",
+            IMPORT + "export class Counter extends DurableObject<Env> {\n  version(): number {\n"
+            "    return this.ctx.storage.sql.exec<{ user_version: number }>(\"" + PRAGMA_READ + "\").one().user_version;\n  }\n}\n"),
+    FixCase("pragma-user-version-write", "do-sql-pragma-user-version", "unsafe",
+            IMPORT + "export class Counter extends DurableObject<Env> {\n  setVersion(n: number): void {\n"
+            "    const sql = this.ctx.storage.sql;\n    sql.exec(`PRAGMA user_version = ${n}`);\n"
+            "    sql.exec('pragma main.user_version = 0;');\n  }\n}\n",
+            IMPORT + "export class Counter extends DurableObject<Env> {\n  setVersion(n: number): void {\n"
+            "    const sql = this.ctx.storage.sql;\n    sql.exec(`" + PRAGMA_WRITE + "`, n);\n"
+            "    sql.exec('" + PRAGMA_WRITE + "', 0);\n  }\n}\n"),
 ]
 
 WRANGLER = """{

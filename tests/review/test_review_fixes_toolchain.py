@@ -78,3 +78,24 @@ def test_fixes_on_rule_fixtures_introduce_no_tsc_diagnostic(tmp_path, node_toolc
                           if m.group(0).startswith(tag)) for tag in ("before", "after")}
     introduced = found["after"] - found["before"]
     assert not introduced, "\n".join(f"{p} {c}: {m}" for p, c, m in introduced)
+
+
+def test_config_fixes_build_with_wrangler(tmp_path, node_toolchain):
+    """Each config the do-binding-without-migration fix writes (JSONC and TOML, migrations and exports) is accepted
+    by `wrangler deploy --dry-run`, without wrangler's warning about bound classes that nothing declares (which the
+    config before the fix does get, where wrangler can tell: when it declares no class at all)."""
+    from test_review_config_fixes import CONFIG_CASES, SRC
+
+    warning = "you have configured `durable_objects` exported by this Worker"
+    runs = [(case, "after", path, after) for case, (path, _b, after) in sorted(CONFIG_CASES.items())]
+    runs += [(case, "before", path, before) for case, (path, before, _a) in CONFIG_CASES.items() if "nothing" in case]
+    for case, tag, path, text in runs:
+        project = tmp_path / f"{case}-{tag}"
+        (project / "src").mkdir(parents=True)
+        (project / "src" / "index.ts").write_text(SRC)
+        (project / path).write_text(text)
+        node_toolchain.link_into(project)
+        proc = node_toolchain.run(["wrangler", "deploy", "--dry-run", "--outdir", "dist"], cwd=project, timeout=300)
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 0, f"{case} {tag}: wrangler rejects the config\n{out[-4000:]}"
+        assert (warning in out) == (tag == "before"), f"{case} {tag}:\n{out[-4000:]}"

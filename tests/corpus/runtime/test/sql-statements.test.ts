@@ -13,6 +13,22 @@ describe("sql-statements: PRAGMA", () => {
     expect(errs).toEqual([NOT_AUTHORIZED, NOT_AUTHORIZED]);
   });
 
+  it("[sql-statements] a one-row _user_version table stands in for PRAGMA user_version (the review fix's SQL)", async () => {
+    // exactly the statements do-sql-pragma-user-version's fix writes (tests/review checks they match)
+    const READ = "CREATE TABLE IF NOT EXISTS _user_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL); SELECT COALESCE(MAX(version), 0) AS user_version FROM _user_version";
+    const WRITE = "CREATE TABLE IF NOT EXISTS _user_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL); INSERT INTO _user_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version";
+    const out = await inLab((s) => {
+      const sql = s.storage.sql;
+      const fresh = sql.exec<{ user_version: number }>(READ).one().user_version;
+      sql.exec(WRITE, 3);
+      sql.exec(WRITE, 4);
+      const after = sql.exec<{ user_version: number }>(READ).one().user_version;
+      const rows = sql.exec<{ n: number }>("SELECT count(*) AS n FROM _user_version").one().n;
+      return { fresh, after, rows };
+    });
+    expect(out).toEqual({ fresh: 0, after: 4, rows: 1 });
+  });
+
   it("[sql-statements] schema-inspection PRAGMAs are allowed: table_list, table_info, table_xinfo, index_list, index_info, index_xinfo, foreign_key_list", async () => {
     const out = await inLab((s) => {
       const sql = s.storage.sql;
