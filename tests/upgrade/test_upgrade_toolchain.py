@@ -27,8 +27,9 @@ PINNED = json.loads((Path(__file__).parents[1] / "toolchain" / "package.json").r
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 NPM_INSTALLED = {"pool-workers"}  # fixtures proven with a real `npm install` of their upgraded package.json
 # `review --fix` applies the safe fixes; these fixtures also need an unsafe one (do-legacy-class-shape changes the
-# class's base, so the rule marks its fix unsafe) and run `review --unsafe-fixes`
-UNSAFE_FIXES = {"legacy-shape", "old-counter"}
+# class's base; do-sql-pragma-user-version moves the version into a table, so existing objects start at 0) and run
+# `review --unsafe-fixes`
+UNSAFE_FIXES = {"legacy-shape", "old-counter", "pragma-user-version"}
 TESTS_PASSED = {"kv-notes": 2, "pool-workers": 2}  # vitest tests each fixture has after the upgrade (default 1)
 
 
@@ -146,12 +147,6 @@ def test_fixture_upgrades_fixes_and_passes_the_toolchain(fixture, tmp_path, node
     main(["review", str(project), "--unsafe-fixes" if fixture in UNSAFE_FIXES else "--fix"])
     fixed = capsys.readouterr().err
     review = _review(project, capsys)
-    if fixture == "pragma-user-version" and any(f["rule"] == "do-sql-pragma-user-version" for f in review["findings"]):
-        # no fix for this rule on this branch: prove instead that the project fails in workerd as the rule says
-        node_toolchain.link_into(project)
-        tests = node_toolchain.run(["vitest", "run"], cwd=project, timeout=300)
-        assert tests.returncode != 0 and "not authorized" in ANSI.sub("", tests.stdout + tests.stderr)
-        pytest.skip("do-sql-pragma-user-version has no fix here yet; the unfixed project fails in workerd as reported")
     assert review["clean"] is True, review["findings"]
     CHECKS[fixture](project, result, fixed)
 
