@@ -15,7 +15,8 @@ from ..review.parse import InputTooComplex, SourceFile, call_args
 
 OLD = "@cloudflare/vitest-pool-workers"
 NEW = "@cloudflare/vitest-plugin"
-VERSIONS = {NEW: "1.5.0", "vitest": "5.1.1", "wrangler": "4.164.0"}
+TYPES = "@cloudflare/workers-types"
+VERSIONS = {NEW: "1.5.0", "vitest": "5.1.1", "wrangler": "4.164.0", TYPES: "5.20261117.1"}
 _REMOVED_OPTIONS = ("isolatedStorage", "singleWorker")  # gone since pool-workers 0.13 (per-file isolation)
 _MAJOR_RE = re.compile(r"\d+")
 
@@ -138,20 +139,29 @@ def upgrade_tsconfig(text: str) -> str:
 _VERSION_RE = re.compile(r"(?<!\d)(\d+)\.(\d+)\.(\d+)")  # starts only where a number starts: linear
 
 
+def _lowest(spec) -> tuple[int, ...] | None:
+    m = _VERSION_RE.search(spec) if isinstance(spec, str) else None
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
 def raise_wrangler(text: str) -> tuple[str, str]:
     """package.json with ``wrangler`` raised to ``^4.164.0`` when the lowest version its range allows is older
-    (``exports`` in wrangler config is from 2026 and was checked with that release). Returns (text, plan note)."""
+    (``exports`` in wrangler config is from 2026 and was checked with that release), and ``@cloudflare/workers-types``
+    raised with it: wrangler 4.164 names workers-types ^5.20261117.1 as an optional peer, and `npm install` refuses
+    (ERESOLVE) a project that pins 4.x beside it. Returns (text, plan note)."""
     try:
         data = json.loads(text)
     except ValueError:
         return text, ""
-    want = tuple(int(x) for x in VERSIONS["wrangler"].split("."))
+    notes = []
     for section in ("devDependencies", "dependencies"):
         deps = data.get(section) if isinstance(data, dict) else None
-        spec = deps.get("wrangler") if isinstance(deps, dict) else None
-        m = _VERSION_RE.search(spec) if isinstance(spec, str) else None
-        if m and tuple(int(x) for x in m.groups()) < want:
-            deps["wrangler"] = "^" + VERSIONS["wrangler"]
-            return json.dumps(data, indent=2) + "\n", (f"{section}: wrangler {spec} -> ^{VERSIONS['wrangler']} "
-                                                      "(`exports` was checked with that release; older ones may not know it)")
-    return text, ""
+        if not isinstance(deps, dict):
+            continue
+        for name, why in (("wrangler", "`exports` was checked with that release; older ones may not know it"),
+                          (TYPES, "wrangler 4.164 wants it as a peer; npm install refuses 4.x beside it")):
+            low, want = _lowest(deps.get(name)), tuple(int(x) for x in VERSIONS[name].split("."))
+            if low and low < want and (name == "wrangler" or notes):
+                notes.append(f"{section}: {name} {deps[name]} -> ^{VERSIONS[name]} ({why})")
+                deps[name] = "^" + VERSIONS[name]
+    return (json.dumps(data, indent=2) + "\n", "; ".join(notes)) if notes else (text, "")

@@ -261,3 +261,19 @@ def test_cli_upgrade_shows_a_diff_and_writes_only_with_write(tmp_path, capsys):
     assert (project / "test" / "env.d.ts").exists() and '"exports"' in (project / "wrangler.jsonc").read_text()
     assert main(["upgrade", str(project), "--json"]) == 0  # a second run has nothing left to edit
     assert json.loads(capsys.readouterr().out)["edits"] == []
+
+
+def test_workers_types_is_raised_with_wrangler():
+    """wrangler 4.164 names @cloudflare/workers-types ^5 as a peer: `npm install` fails (ERESOLVE) on a package.json
+    that keeps 4.x beside it, which the upgrade proof found with a real install."""
+    import json
+
+    from server.upgrade.vitest import raise_wrangler
+
+    old = json.dumps({"devDependencies": {"@cloudflare/workers-types": "^4.20250401.0", "wrangler": "^4.0.0"}})
+    text, note = raise_wrangler(old)
+    deps = json.loads(text)["devDependencies"]
+    assert deps == {"@cloudflare/workers-types": "^5.20261117.1", "wrangler": "^4.164.0"}
+    assert "ERESOLVE" not in note and "peer" in note
+    current = json.dumps({"devDependencies": {"@cloudflare/workers-types": "^4.20250401.0", "wrangler": "^4.170.0"}})
+    assert raise_wrangler(current) == (current, "")  # wrangler new enough: nothing raised, types left alone

@@ -2,9 +2,9 @@
 `do-expert upgrade --write` and `do-expert review --fix` (`--unsafe-fixes` where UNSAFE_FIXES says) each reviews
 clean (--strict), type-checks, passes its tests in workerd and builds with `wrangler deploy --dry-run`.
 
-Tools come from the pinned toolchain (tests/toolchain.py), linked into each project, except for `pool-workers`,
-whose upgraded package.json is installed for real with `npm install --prefer-offline` (the toolchain install
-filled the npm cache) and whose tools then run from its own node_modules.
+Each upgraded package.json is installed for real with `npm install --prefer-offline` (the pinned toolchain's install,
+tests/toolchain.py, filled the npm cache), and tsc, vitest and wrangler then run from the project's own
+node_modules: the proof runs what a user of the upgraded project would get. Without npm the proof skips, saying so.
 
 Each fixture also has a check of what it is there for (the plan line, the crossed flags, the fix applied), so a
 fixture that stops exercising its path fails instead of passing trivially."""
@@ -25,7 +25,6 @@ from server.review.config import ParsedConfig
 FIXTURES = Path(__file__).parent / "fixtures"
 PINNED = json.loads((Path(__file__).parents[1] / "toolchain" / "package.json").read_text())["devDependencies"]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-NPM_INSTALLED = {"pool-workers"}  # fixtures proven with a real `npm install` of their upgraded package.json
 # `review --fix` applies the safe fixes; these fixtures also need an unsafe one (do-legacy-class-shape changes the
 # class's base; do-sql-pragma-user-version moves the version into a table, so existing objects start at 0) and run
 # `review --unsafe-fixes`
@@ -150,12 +149,8 @@ def test_fixture_upgrades_fixes_and_passes_the_toolchain(fixture, tmp_path, node
     assert review["clean"] is True, review["findings"]
     CHECKS[fixture](project, result, fixed)
 
-    if fixture in NPM_INSTALLED:
-        _npm_install(project, node_toolchain)
-        tool = lambda name: str(project / "node_modules" / ".bin" / name)  # noqa: E731
-    else:
-        node_toolchain.link_into(project)
-        tool = lambda name: name  # noqa: E731
+    _npm_install(project, node_toolchain)  # what the upgraded package.json names is what gets installed and run
+    tool = lambda name: str(project / "node_modules" / ".bin" / name)  # noqa: E731
     try:
         tsc = node_toolchain.run([tool("tsc"), "--noEmit", "-p", "."], cwd=project, timeout=300)
         assert tsc.returncode == 0, tsc.stdout[-4000:] + tsc.stderr[-2000:]
@@ -166,5 +161,4 @@ def test_fixture_upgrades_fixes_and_passes_the_toolchain(fixture, tmp_path, node
                                    timeout=180)
         assert build.returncode == 0, ANSI.sub("", build.stdout + build.stderr)[-3000:]
     finally:
-        if fixture in NPM_INSTALLED:  # a real install is ~500 MB; pytest keeps the last runs' tmp folders
-            shutil.rmtree(project / "node_modules", ignore_errors=True)
+        shutil.rmtree(project / "node_modules", ignore_errors=True)  # ~500 MB; pytest keeps the last runs' tmp dirs
