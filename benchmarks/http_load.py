@@ -10,7 +10,8 @@ Each client opens one keep-alive HTTP/1.1 connection, does the MCP handshake (``
 
 The load generator is kept light on purpose, because it shares the machine's cores with the server it measures:
 raw HTTP/1.1 over asyncio streams, request bodies encoded once before the clock starts, one JSON decode per answer.
-Its own CPU per call is printed next to the server's, so the table shows how much of the machine each side took.
+Its own CPU per call is printed next to the server's, so the table shows how much of the machine each side took;
+"CPU split" gives each of the server's busiest processes' share of the server's CPU (even work reads 50/50).
 
 Measured in the same run: a bare MCPServer with one no-op tool (one worker: the transport's own ceiling), and
 do-expert with each --workers value; with --rounds R the servers are measured R times in alternation (bare, 1, 2,
@@ -82,14 +83,14 @@ def stop(proc: subprocess.Popen) -> None:
             pass
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU of every live process in the server's process group (uvicorn's supervisor and workers),
-    from /proc; 0.0 where /proc is not there."""
-    tick, total = os.sysconf("SC_CLK_TCK"), 0
+def group_cpu_seconds(pgid: int) -> dict[int, float]:
+    """User + system CPU seconds of each live process in the server's process group (the parent and its
+    workers), from /proc; empty where /proc is not there."""
+    tick, out = os.sysconf("SC_CLK_TCK"), {}
     try:
         entries = [e for e in os.listdir("/proc") if e.isdigit()]
     except OSError:
-        return 0.0
+        return out
     for entry in entries:
         try:
             with open(f"/proc/{entry}/stat") as f:
@@ -97,8 +98,8 @@ def group_cpu_seconds(pgid: int) -> float:
         except OSError:
             continue
         if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+            out[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    return out
 
 
 def encode(port: int, message: dict) -> bytes:
@@ -234,12 +235,17 @@ def measure(label: str, workers: int | None, args, questions: list[str], env: di
         handshake, calls = plan(port, tool, questions, args.clients, args.requests)
         cpu0 = group_cpu_seconds(proc.pid)
         result = asyncio.run(load(port, calls, handshake, args.timeout))
-        result["server_cpu"] = group_cpu_seconds(proc.pid) - cpu0
+        used = {pid: t - cpu0.get(pid, 0.0) for pid, t in group_cpu_seconds(proc.pid).items()}
+        result["server_cpu"] = sum(used.values())
+        # how the work was shared: the busiest processes' CPU, as shares of the server's total
+        busiest = sorted(used.values(), reverse=True)[:workers or 1]
+        result["split"] = "/".join(f"{t / max(result['server_cpu'], 1e-9) * 100:.0f}" for t in busiest)
     finally:
         stop(proc)
     result["load"] = os.getloadavg()[0]
     print(f"  {label}: {result['rps']:.0f} calls/s, p50 {result['p50'] * 1000:.0f} ms, p99 "
-          f"{result['p99'] * 1000:.0f} ms, {result['errors']} errors, load average {result['load']:.2f}",
+          f"{result['p99'] * 1000:.0f} ms, {result['errors']} errors, CPU split {result['split']} %, "
+          f"load average {result['load']:.2f}",
           file=sys.stderr, flush=True)
     return result
 
@@ -279,8 +285,8 @@ def main() -> int:
           f"load generator; {args.rounds} round(s) alternating the servers; 1-minute load average "
           f"{min(loads):.2f}-{max(loads):.2f} while measuring\n")
     print("| server | calls/s | vs 1 worker | vs bare MCPServer | p50 | p99 | errors | server CPU / call "
-          "| client CPU / call |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| client CPU / call | CPU split (%) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for label, _ in servers:
         rs = results[label]
         # ratios round by round (same round, neighbouring runs), so a busy minute affects both sides alike
@@ -291,7 +297,8 @@ def main() -> int:
               f"{spread([r['p99'] * 1000 for r in rs], '{:.0f} ms')} | "
               f"{sum(r['errors'] for r in rs)} of {sum(r['n'] for r in rs)} | "
               f"{spread([r['server_cpu'] / r['n'] * 1000 for r in rs], '{:.2f} ms')} | "
-              f"{spread([r['client_cpu'] / r['n'] * 1000 for r in rs], '{:.2f} ms')} |")
+              f"{spread([r['client_cpu'] / r['n'] * 1000 for r in rs], '{:.2f} ms')} | "
+              f"{', '.join(r['split'] for r in rs)} |")
     for label, _ in servers:
         kinds: dict[str, int] = {}
         for r in results[label]:
