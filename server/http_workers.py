@@ -178,7 +178,11 @@ class Supervisor:
 
 def serve_workers(host: str, port: int, workers: int) -> None:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
+    try:
+        listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
+    except OSError as exc:  # e.g. the port is taken: say so and exit, as uvicorn does with one worker
+        log.error("cannot listen on %s:%d: %s", host, port, exc)
+        sys.exit(1)
     supervisor = Supervisor(host, port, workers)
 
     def on_signal(signum, frame):
