@@ -1,6 +1,6 @@
 """HTTP load benchmark on loopback: N clients x M search_docs calls against `do-expert serve --transport http`.
 
-    python benchmarks/http_load.py [--clients 50] [--requests 100] [--workers 1 2] [--rounds 1]
+    python benchmarks/http_load.py [--clients 50] [--requests 100] [--workers 1 2] [--rounds 3]
 
 Each client opens one keep-alive HTTP/1.1 connection, does the MCP handshake (``initialize``, then
 ``notifications/initialized``), then sends its calls one after another with the questions of the benchmark sets
@@ -11,7 +11,8 @@ Each client opens one keep-alive HTTP/1.1 connection, does the MCP handshake (``
 The load generator is kept light on purpose, because it shares the machine's cores with the server it measures:
 raw HTTP/1.1 over asyncio streams, request bodies encoded once before the clock starts, one JSON decode per answer.
 Its own CPU per call is printed next to the server's, so the table shows how much of the machine each side took;
-"CPU split" gives each of the server's busiest processes' share of the server's CPU (even work reads 50/50).
+"server cores busy" is the server's CPU seconds per second of the run (at most the cores it could get), and
+"CPU split" each of its busiest processes' share of that CPU (work shared evenly between 2 workers reads 50/50).
 
 Measured in the same run: a bare MCPServer with one no-op tool (one worker: the transport's own ceiling), and
 do-expert with each --workers value; with --rounds R the servers are measured R times in alternation (bare, 1, 2,
@@ -261,7 +262,7 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    ap.add_argument("--rounds", type=int, default=1, help="measure every server this many times, alternating")
+    ap.add_argument("--rounds", type=int, default=3, help="measure every server this many times, alternating")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds a call may take before it is an error")
     args = ap.parse_args()
     questions = [d["q"] for name in ("questions_holdout.yaml", "questions_sentences.yaml")
@@ -285,8 +286,8 @@ def main() -> int:
           f"load generator; {args.rounds} round(s) alternating the servers; 1-minute load average "
           f"{min(loads):.2f}-{max(loads):.2f} while measuring\n")
     print("| server | calls/s | vs 1 worker | vs bare MCPServer | p50 | p99 | errors | server CPU / call "
-          "| client CPU / call | CPU split (%) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| client CPU / call | server cores busy | CPU split (%) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for label, _ in servers:
         rs = results[label]
         # ratios round by round (same round, neighbouring runs), so a busy minute affects both sides alike
@@ -298,7 +299,7 @@ def main() -> int:
               f"{sum(r['errors'] for r in rs)} of {sum(r['n'] for r in rs)} | "
               f"{spread([r['server_cpu'] / r['n'] * 1000 for r in rs], '{:.2f} ms')} | "
               f"{spread([r['client_cpu'] / r['n'] * 1000 for r in rs], '{:.2f} ms')} | "
-              f"{', '.join(r['split'] for r in rs)} |")
+              f"{spread([r['server_cpu'] / r['wall'] for r in rs], '{:.2f}')} | {', '.join(r['split'] for r in rs)} |")
     for label, _ in servers:
         kinds: dict[str, int] = {}
         for r in results[label]:
