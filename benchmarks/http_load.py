@@ -252,9 +252,9 @@ def measure(label: str, workers: int | None, args, questions: list[str], env: di
 
 
 def spread(values: list[float], fmt: str) -> str:
-    mid = statistics.median(values)
-    return fmt.format(mid) if len(values) == 1 else f"{fmt.format(mid)} ({fmt.format(min(values))}-" \
-                                                    f"{fmt.format(max(values))})"
+    """The median, with the range across rounds in brackets when the rounds differ."""
+    mid, low, high = (fmt.format(v) for v in (statistics.median(values), min(values), max(values)))
+    return mid if low == high else f"{mid} ({low}-{high})"
 
 
 def main() -> int:
