@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -275,10 +276,13 @@ def main() -> int:
     servers = [("bare MCPServer, no-op tool, 1 worker", None)] + [
         (f"do-expert search_docs, {w} worker{'s' if w > 1 else ''}", w) for w in args.workers]
     results: dict[str, list[dict]] = {label: [] for label, _ in servers}
-    for r in range(args.rounds):
-        print(f"round {r + 1} of {args.rounds}", file=sys.stderr, flush=True)
-        for label, workers in servers:
-            results[label].append(measure(label, workers, args, questions, env))
+    try:
+        for r in range(args.rounds):
+            print(f"round {r + 1} of {args.rounds}", file=sys.stderr, flush=True)
+            for label, workers in servers:
+                results[label].append(measure(label, workers, args, questions, env))
+    finally:
+        shutil.rmtree(index, ignore_errors=True)
     base_label = next(label for label, w in servers if w == min(args.workers))
     bare_label = servers[0][0]
     loads = [r["load"] for rs in results.values() for r in rs]
