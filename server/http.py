@@ -174,7 +174,8 @@ class HeadTimeoutH11Protocol(H11Protocol):
 
 
 def worker_app():
-    """The ASGI app of one worker process (``--workers N``): each imports the server, opens the shared read-only
+    """The ASGI app of one worker process of uvicorn's own ``--workers`` (used where sockets cannot be passed
+    between processes, see server/http_workers.py): each imports the server, opens the shared read-only
     index in the background and serves independently. Stateless HTTP keeps no session, so any worker (or any
     replica behind a load balancer) can answer any request."""
     from server.app import mcp, start_warm_up
@@ -183,7 +184,7 @@ def worker_app():
     return build_app(mcp, os.environ["DO_EXPERT_HTTP_HOST"], int(os.environ["DO_EXPERT_HTTP_PORT"]))
 
 
-_GUARDS = {"http": HeadTimeoutH11Protocol, "timeout_keep_alive": KEEP_ALIVE}
+GUARDS = {"http": HeadTimeoutH11Protocol, "timeout_keep_alive": KEEP_ALIVE}
 
 
 def serve_http(mcp, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -194,13 +195,17 @@ def serve_http(mcp, host: str = "127.0.0.1", port: int = 8000, workers: int = 1)
     log.info("do-expert streamable HTTP on http://%s:%d/mcp (%d worker%s)", host, port, workers,
              "" if workers == 1 else "s")
     if workers <= 1:
-        uvicorn.run(build_app(mcp, host, port), host=host, port=port, log_level="warning", **_GUARDS)
+        uvicorn.run(build_app(mcp, host, port), host=host, port=port, log_level="warning", **GUARDS)
         return
-    # Several processes on one socket: the index is built (or checked) once here, before they fork, so they all
+    # Several processes on one port: the index is built (or checked) once here, before they start, so they all
     # open the same finished generation read-only.
     from server.app import engine
+    from server import http_workers
 
     engine()
+    if http_workers.supported():
+        http_workers.serve_workers(host, port, workers)  # connections dealt out in turn (see http_workers)
+        return
     os.environ["DO_EXPERT_HTTP_HOST"], os.environ["DO_EXPERT_HTTP_PORT"] = host, str(port)
     uvicorn.run("server.http:worker_app", factory=True, host=host, port=port, workers=workers, log_level="warning",
-                **_GUARDS)
+                **GUARDS)
