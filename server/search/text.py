@@ -7,6 +7,7 @@ characters), centred on the densest run of query terms, and free of Markdown noi
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from server.search.analysis import identifier_parts, stem_word
 
@@ -42,7 +43,20 @@ def _matches(word: str, keys: set[str]) -> bool:
     low = word.lower().strip(".,")
     if low in keys or stem_word(low) in keys:
         return True
-    return any(p in keys for p in identifier_parts(word)) if "." in word or any(c.isupper() for c in word[1:]) else False
+    return any(p in keys for p in identifier_parts(word)) if "." in word or word[1:] != word[1:].lower() else False
+
+
+def _matcher(keys: set[str]):
+    """``_matches`` for one query, remembered per distinct word: a section repeats its words many times."""
+    memo: dict[str, bool] = {}
+
+    def matches(word: str) -> bool:
+        got = memo.get(word)
+        if got is None:
+            got = memo[word] = _matches(word, keys)
+        return got
+
+    return matches
 
 
 def make_snippet(text: str, words: list[str], width: int = 180) -> str:
@@ -51,16 +65,26 @@ def make_snippet(text: str, words: list[str], width: int = 180) -> str:
     tokens = list(_WORD.finditer(text))
     if not tokens:
         return text[:width]
-    hits = [i for i, m in enumerate(tokens) if _matches(m.group(0), keys)]
+    matches = _matcher(keys)
+    hits = [i for i, m in enumerate(tokens) if matches(m.group(0))]
     if not hits:
         start, end = 0, min(len(text), width)
     else:
-        best, best_score = hits[0], -1
-        for h in hits:
-            window_start = tokens[h].start()
-            seen = {tokens[j].group(0).lower() for j in hits if window_start <= tokens[j].start() < window_start + width}
-            if len(seen) > best_score:
-                best, best_score = h, len(seen)
+        # Slide a window of `width` characters from each hit: the hits inside it counted by distinct word, one
+        # pass over the hits (a long section can have hundreds, and snippets are built for every result).
+        pos = [tokens[h].start() for h in hits]
+        low = [tokens[h].group(0).lower() for h in hits]
+        inside: Counter[str] = Counter()
+        best, best_score, right = hits[0], -1, 0
+        for i, h in enumerate(hits):
+            while right < len(hits) and pos[right] < pos[i] + width:
+                inside[low[right]] += 1
+                right += 1
+            if len(inside) > best_score:
+                best, best_score = h, len(inside)
+            inside[low[i]] -= 1
+            if not inside[low[i]]:
+                del inside[low[i]]
         start = max(0, tokens[best].start() - 40)
         # begin at a word boundary, preferably a sentence start close before the first hit
         sentence = text.rfind(". ", max(0, start - 60), tokens[best].start())
@@ -72,12 +96,12 @@ def make_snippet(text: str, words: list[str], width: int = 180) -> str:
         snippet = snippet[: cut if cut > width // 2 else len(snippet)] + " …"
     if start > 0:
         snippet = "… " + snippet.lstrip()
-    return _bold(snippet, keys)
+    return _bold(snippet, matches)
 
 
-def _bold(snippet: str, keys: set[str]) -> str:
+def _bold(snippet: str, matches) -> str:
     def repl(m: re.Match) -> str:
         word = m.group(0)
-        return f"**{word}**" if _matches(word, keys) else word
+        return f"**{word}**" if matches(word) else word
 
     return _WORD.sub(repl, snippet)
