@@ -104,7 +104,7 @@ def load_questions(limit: int) -> list[str]:
 
 def measure(factor: int, work: Path, questions: list[str], runs: int) -> dict:
     """Build ``runs`` times, each followed by FTS5's build of the same sections (so both see the same machine
-    load), then probe the first index in a fresh process."""
+    load), then probe each index in a fresh process; the probe figures are medians over the runs."""
     refs = make_corpus(factor, work / f"refs-{factor}x")
     t0 = time.perf_counter()
     corpus = Corpus(refs)
@@ -118,9 +118,12 @@ def measure(factor: int, work: Path, questions: list[str], runs: int) -> dict:
         fts_wall, fts_cpu, db = fts5_build(corpus)
         fts_walls.append(fts_wall)
         fts_cpus.append(fts_cpu)
-    probe = subprocess.run([sys.executable, "-c", PROBE, str(refs), str(work / f"index-{factor}x-0"),
-                            json.dumps(questions)], cwd=ROOT, capture_output=True, text=True, check=True)
-    got = json.loads(probe.stdout.strip().splitlines()[-1])
+    probes = []  # one fresh process per build: a single spawn-to-first-answer time swings by tens of ms
+    for run in range(runs):
+        probe = subprocess.run([sys.executable, "-c", PROBE, str(refs), str(work / f"index-{factor}x-{run}"),
+                                json.dumps(questions)], cwd=ROOT, capture_output=True, text=True, check=True)
+        probes.append(json.loads(probe.stdout.strip().splitlines()[-1]))
+    got = {key: statistics.median(p[key] for p in probes) for key in probes[0]}
     return {"factor": factor, "sections": len(corpus.sections), "parse": parse,
             "build": statistics.median(walls), "fts_build": statistics.median(fts_walls),
             "ratios": sorted(w / max(f, 1e-9) for w, f in zip(walls, fts_walls)),
