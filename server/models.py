@@ -3,7 +3,7 @@ as JSON with ``--json``. Field names are the contract in DESIGN.md: change them 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 # ---------------------------------------------------------------------------------------------------------------
 # search_docs / read_docs / list_docs
@@ -87,7 +87,10 @@ class ReviewFile(BaseModel):
 
 class TextEdit(BaseModel):
     """Replace the text from (line, column) up to, not including, (end_line, end_column) with ``text``. 1-based
-    lines and character columns, as findings report them; start == end is an insertion."""
+    lines and character columns, as findings report them; start == end is an insertion. Frozen, so rules can keep
+    edits in hashable hits and identical edits can be counted once."""
+    model_config = ConfigDict(frozen=True)
+
     path: str
     line: int
     column: int

@@ -11,9 +11,10 @@ import copy
 import json
 import re
 
+from ..models import TextEdit
 from .config import ParsedConfig
-from .fixes import Edit
-from .jsonc import append_member, append_toml, key_open, read_back_ok, toml_key, top_level_open, whole_text_edit
+from .fixes import whole_text_edit
+from .jsonc import append_member, append_toml, key_open, read_back_ok, toml_key, top_level_open
 
 _VN_TAG = re.compile(r"v(\d{1,9})")
 
@@ -41,7 +42,7 @@ def _mentioned(cfg: ParsedConfig, name: str) -> bool:
     return name in cfg.model.exports
 
 
-def declare_class(cfg: ParsedConfig, name: str, env: str | None) -> tuple[Edit, ...]:
+def declare_class(cfg: ParsedConfig, name: str, env: str | None) -> tuple[TextEdit, ...]:
     """The edit that creates ``name`` as a SQLite-backed class: a new last ``migrations`` step in a project on
     migrations, else an ``exports`` entry (the map is created when the project declares no class yet)."""
     raw = cfg.raw

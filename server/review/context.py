@@ -58,7 +58,7 @@ class Hit:
     end_column: int = 0
     message: str = ""
     confidence: str = ""  # "" = the rule's default confidence
-    edits: tuple = ()  # fixes.Edit values that fix it, only where the fix is mechanical
+    edits: tuple = ()  # models.TextEdit values that fix it, only where the fix is mechanical
     fix_safety: str = ""  # "safe" | "unsafe" when there are edits
 
 

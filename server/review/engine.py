@@ -231,5 +231,5 @@ def _to_findings(hits: Iterable[tuple[str, Hit]], texts: dict[str, list[str]],
         out[key] = Finding(rule=rule_id, severity=rule.severity, path=given.get(h.path, h.path), line=h.line, column=h.column,
                            end_line=end_line, end_column=max(end_col, 1), message=h.message, fix=rule.fix,
                            docs=list(rule.docs), confidence=h.confidence or rule.confidence,
-                           edits=[e.model(given.get(e.path, e.path)) for e in h.edits], fix_safety=(h.fix_safety or None) if h.edits else None)
+                           edits=[e.model_copy(update={"path": given[e.path]}) if e.path in given else e for e in h.edits], fix_safety=(h.fix_safety or None) if h.edits else None)
     return sorted(out.values(), key=lambda f: (f.path, f.line, f.column, _SEVERITY_ORDER[f.severity], f.rule))

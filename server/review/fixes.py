@@ -19,25 +19,31 @@ from ..errors import InvalidInputError
 from ..models import Finding, TextEdit
 
 
-@dataclass(frozen=True)
-class Edit:
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    text: str
-
-    def model(self, path: str | None = None) -> TextEdit:
-        return TextEdit(path=path or self.path, line=self.line, column=self.column, end_line=self.end_line,
-                        end_column=self.end_column, text=self.text)
-
-
-def edit_bytes(src, start_byte: int, end_byte: int, text: str) -> Edit:
+def edit_bytes(src, start_byte: int, end_byte: int, text: str) -> TextEdit:
     """An edit over a byte range of a parsed source (``SourceFile``), converted to line/character columns."""
     sl, sc = _point(src, start_byte)
     el, ec = _point(src, end_byte)
-    return Edit(src.path, sl, sc, el, ec, text)
+    return TextEdit(path=src.path, line=sl, column=sc, end_line=el, end_column=ec, text=text)
+
+
+def whole_text_edit(path: str, old: str, new: str) -> TextEdit:
+    """One edit that turns ``old`` into ``new``: the span between their common prefix and common suffix."""
+    a = 0
+    limit = min(len(old), len(new))
+    while a < limit and old[a] == new[a]:
+        a += 1
+    b = 0
+    while b < limit - a and old[len(old) - 1 - b] == new[len(new) - 1 - b]:
+        b += 1
+    sl, sc = offset_point(old, a)
+    el, ec = offset_point(old, len(old) - b)
+    return TextEdit(path=path, line=sl, column=sc, end_line=el, end_column=ec, text=new[a:len(new) - b])
+
+
+def offset_point(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and character column of a character offset (the position format of edits)."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def original_text(src, start_byte: int, end_byte: int) -> str:
@@ -77,11 +83,11 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-def apply_edits(text: str, edits: Iterable[TextEdit | Edit]) -> tuple[str, list[TextEdit | Edit]]:
+def apply_edits(text: str, edits: Iterable[TextEdit]) -> tuple[str, list[TextEdit]]:
     """Apply the edits that do not overlap an earlier one; return the new text and the edits left over."""
     starts = _line_starts(text)
     spans = []
-    unique: dict[tuple, TextEdit | Edit] = {}
+    unique: dict[tuple, TextEdit] = {}
     for e in edits:
         unique.setdefault(_key(e), e)  # identical edits once, in first-seen order
     for (line, column, end_line, end_column, new), e in unique.items():
@@ -106,7 +112,7 @@ def apply_edits(text: str, edits: Iterable[TextEdit | Edit]) -> tuple[str, list[
     return out, left
 
 
-def _key(e: TextEdit | Edit) -> tuple[int, int, int, int, str]:
+def _key(e: TextEdit) -> tuple[int, int, int, int, str]:
     return (e.line, e.column, e.end_line, e.end_column, e.text)
 
 

@@ -8,7 +8,8 @@ import re
 
 import tree_sitter as ts
 
-from .fixes import Edit, edit_bytes, original_text
+from ..models import TextEdit
+from .fixes import edit_bytes, original_text
 from .parse import SourceFile, call_args, enclosing_function, receiver
 
 _JS = (".js", ".mjs", ".cjs", ".jsx")
@@ -23,7 +24,7 @@ def _is_js(src: SourceFile) -> bool:
     return src.path.lower().endswith(_JS)
 
 
-def add_method(src: SourceFile, cls_node: ts.Node, ts_text: str, js_text: str) -> tuple[Edit, ...]:
+def add_method(src: SourceFile, cls_node: ts.Node, ts_text: str, js_text: str) -> tuple[TextEdit, ...]:
     """A method appended at the end of the class body, indented like the class's members. ``*_text`` is the
     method with lines relative to the member indent (TypeScript, or plain JavaScript for .js files)."""
     body = cls_node.child_by_field_name("body")
@@ -73,7 +74,7 @@ _UNSAFE_INSIDE = ("return_statement", "await_expression", "lexical_declaration",
                   "class_declaration")
 
 
-def transaction_block(ctx, src: SourceFile, call: ts.Node) -> tuple[Edit, ...]:
+def transaction_block(ctx, src: SourceFile, call: ts.Node) -> tuple[TextEdit, ...]:
     """``exec("BEGIN"); ...; exec("COMMIT");`` as sibling statements of one block becomes
     ``storage.transactionSync(() => { ...; });``. Offered only when the statements between are plain synchronous
     statements: no await (the callback is synchronous), no return/break (they would leave the callback instead of
@@ -141,7 +142,7 @@ _DO_NAME_RE = re.compile(r"\bDurableObject\b")
 _BASE_MEMBERS = ("ctx", "env")  # protected in DurableObject: a private parameter property of that name clashes
 
 
-def extend_durable_object(src: SourceFile, cls_node: ts.Node) -> tuple[Edit, ...]:
+def extend_durable_object(src: SourceFile, cls_node: ts.Node) -> tuple[TextEdit, ...]:
     """The legacy shape (``implements DurableObject``, or a ``(state, env)`` constructor) rewritten to ``extends
     DurableObject<Env>``: the heritage clause, ``super(state, env)`` as the constructor's first statement, no
     ``private`` on a parameter named ``env``/``ctx`` (the base class declares them), and the import. Offered for a
@@ -151,7 +152,7 @@ def extend_durable_object(src: SourceFile, cls_node: ts.Node) -> tuple[Edit, ...
     heritage = next((c for c in cls_node.children if c.type == "class_heritage"), None)
     if name is None or body is None:
         return ()
-    edits: list[Edit] = []
+    edits: list[TextEdit] = []
     ctor = next((m for m in body.named_children if m.type == "method_definition"
                  and src.text_of(m.child_by_field_name("name")) == "constructor"), None)
     for m in body.named_children:

@@ -149,25 +149,3 @@ def read_back_ok(path: str, new_text: str, expected: dict[str, Any]) -> bool:
 
     back = ParsedConfig(path, new_text)
     return back.error is None and json.dumps(back.raw, sort_keys=True) == json.dumps(expected, sort_keys=True)
-
-
-def whole_text_edit(path: str, old: str, new: str):
-    """One edit that turns ``old`` into ``new``: the span between their common prefix and common suffix."""
-    from .fixes import Edit
-
-    a = 0
-    limit = min(len(old), len(new))
-    while a < limit and old[a] == new[a]:
-        a += 1
-    b = 0
-    while b < limit - a and old[len(old) - 1 - b] == new[len(new) - 1 - b]:
-        b += 1
-    sl, sc = offset_point(old, a)
-    el, ec = offset_point(old, len(old) - b)
-    return Edit(path, sl, sc, el, ec, new[a:len(new) - b])
-
-
-def offset_point(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and character column of a character offset (the position format of edits)."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1

@@ -14,6 +14,7 @@ from ..errors import InvalidInputError, clip
 from ..models import AffectedLine, CrossedFlag, TextEdit, UpgradeResult
 from ..review.config import ParsedConfig, is_config_path
 from ..review.context import valid_date
+from ..review.fixes import whole_text_edit
 from .config import upgrade_config
 from .flags import crossed
 from .kv import config_for_copy, kv_to_sqlite
@@ -166,22 +167,6 @@ def _only_provided_env(text: str) -> bool:
     return bool(_PROVIDED_ENV_RE.search(text)) and rest.strip() == ""
 
 
-def _position(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
 def _diff_edits(path: str, old: str, new: str) -> list[TextEdit]:
     """One edit covering the changed middle of the file (common prefix and suffix left out)."""
-    if old == new:
-        return []
-    start = 0
-    limit = min(len(old), len(new))
-    while start < limit and old[start] == new[start]:
-        start += 1
-    end_old, end_new = len(old), len(new)
-    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
-        end_old -= 1
-        end_new -= 1
-    (l1, c1), (l2, c2) = _position(old, start), _position(old, end_old)
-    return [TextEdit(path=path, line=l1, column=c1, end_line=l2, end_column=c2, text=new[start:end_new])]
+    return [whole_text_edit(path, old, new)] if old != new else []
