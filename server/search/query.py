@@ -28,8 +28,7 @@ from functools import lru_cache
 
 from whoosh.query import Or, Phrase, Term
 
-from server.search.analysis import (DOMAIN_STOP_WORDS, FILLER_WORDS, IDENT_RE, code_analyzer, identifier_parts,
-                                   prose_analyzer, stem_word)
+from server.search.analysis import DOMAIN_STOP_WORDS, FILLER_WORDS, code_analyzer, prose_analyzer, stem_word
 from server.search.synonyms import expansions_by_position
 
 # Query-time weights, fitted by coordinate ascent on the tuning sets only (benchmarks/fit_weights.py: questions.yaml,
@@ -275,30 +274,15 @@ def idf(df: int, n: int) -> float:
     return math.log((n + 1) / (df + 0.5))
 
 
-_PROSE_WORD = re.compile(r"\w+(?:\.?\w+)*")  # the prose analyzer's tokenizer pattern
-
-
-def section_tokens(fields: dict) -> set[str]:
-    """Every token a section was indexed under (prose fields stemmed, code split): stored at build time. The same
-    set the analyzers give (a test checks it), computed over distinct words only: a build analyzes every word once
-    for Whoosh already, and this keeps the second pass cheap."""
-    words = set()
-    for name in ("heading", "body", "doc_terms"):
-        words.update(w.lower() for w in _PROSE_WORD.findall(fields[name]))
-    toks = {stem_word(w) for w in words if w not in DOMAIN_STOP_WORDS}
-    for ident in set(IDENT_RE.findall(fields["code"])):
-        toks.update(p if "." in p else stem_word(p) for p in identifier_parts(ident))
-    return toks
-
-
 @lru_cache(maxsize=65536)
 def heading_tokens(heading: str) -> frozenset[str]:
     """The tokens of a section's heading path, as the heading and code fields index them."""
     return frozenset(_tokens(_PROSE, heading)) | frozenset(_tokens(_CODE, heading))
 
 
-def section_tokens_by_analyzers(fields: dict) -> set[str]:
-    """The reference definition of ``section_tokens``: the index's own analyzers, run over every word."""
+def section_tokens(fields: dict) -> set[str]:
+    """Every token a section is indexed under, by the index's own analyzers: what the build's stored token sets
+    (tokens.txt, the terms the segment writer reports) must equal (tests/search/test_segment_writer.py)."""
     toks: set[str] = set()
     for name in ("heading", "body", "doc_terms"):
         toks.update(_tokens(_PROSE, fields[name]))

@@ -60,19 +60,6 @@ def test_did_you_mean_for_a_typo(fixture_engine):
     assert result.results, "the correction is also searched, so a typo still finds the section"
 
 
-def test_stored_token_sets_equal_what_the_analyzers_index():
-    """The build computes each section's token set over distinct words; it must equal the analyzers' output."""
-    from server.search import query as q
-    from server.search.corpus import Corpus
-    from server.search.indexer import section_fields
-    from server.search.store import references_dir
-
-    corpus = Corpus(references_dir())
-    for section in corpus.sections.values():
-        fields = section_fields(corpus, section)
-        assert q.section_tokens(fields) == q.section_tokens_by_analyzers(fields), section.id
-
-
 def test_a_compound_identifier_is_judged_by_its_specific_part():
     """A section that only says "storage" has not answered a question about ``storage.sync()``: the key terms of a
     compound name (its IDF and its coverage) are the whole name and its last segment, not its common parts."""

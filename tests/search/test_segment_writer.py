@@ -124,14 +124,14 @@ def test_fast_writer_files_are_byte_identical(tmp_path, docs):
 
 def test_reported_terms_are_the_analyzers_terms(tmp_path):
     """add_document reports the terms each field was indexed under: the section token sets come from them."""
-    from server.search.query import section_tokens_by_analyzers
+    from server.search.query import section_tokens
 
     folder = tmp_path / "ix"
     folder.mkdir()
     writer = FastSegmentWriter(whoosh_index.create_in(str(folder), build_schema()))
     for doc in _edge_documents() + _real_documents():
         terms = writer.add_document(**doc)
-        assert set().union(*(terms.get(n, ()) for n in TOKEN_FIELDS)) == section_tokens_by_analyzers(doc), doc["id"]
+        assert set().union(*(terms.get(n, ()) for n in TOKEN_FIELDS)) == section_tokens(doc), doc["id"]
     writer.cancel()
 
 
