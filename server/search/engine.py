@@ -205,9 +205,9 @@ class SearchEngine:
             doc_id = gen.aliases.get(doc_part, doc_part)
             if doc_id in gen.docs:  # right doc, wrong slug: the doc's closest headings
                 slugs = [sid.split("#", 1)[1] for sid, _ in gen.docs[doc_id]["sections"]]
-                words = set(slug.split("-"))
-                sharing = sorted((s for s in slugs if words & set(s.split("-"))),
-                                 key=lambda s: (-len(words & set(s.split("-"))), len(s)))
+                words = [w for w in slug.split("-") if w]
+                shared = {s: _shared_words(words, s.split("-")) for s in slugs}
+                sharing = sorted((s for s in slugs if shared[s]), key=lambda s: (-shared[s], len(s)))
                 near = difflib.get_close_matches(slug, slugs, n=3, cutoff=0.5)
                 close = [f"{doc_id}#{m}" for m in dict.fromkeys([*sharing, *near])] + close
             close += [sid for sid in gen.section_ids if sid.endswith(f"#{slug}")]
@@ -253,6 +253,14 @@ class SearchEngine:
     def doc_markdown(self, doc_id: str) -> str | None:
         found = self._resolve(self.current(), doc_id)
         return found.markdown if found else None
+
+
+def _shared_words(typed: list[str], slug_words: list[str]) -> int:
+    """How many typed words a slug holds, a word also counting when it is cut short or runs on ("retrie" for
+    "retries", "alarms" for "alarm"): agents guess slugs from headings they half remember."""
+    def near(a: str, b: str) -> bool:
+        return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+    return sum(1 for w in typed if any(near(w, s) for s in slug_words))
 
 
 def _set_idf(parsed: q.ParsedQuery, reader) -> None:

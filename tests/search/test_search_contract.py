@@ -67,6 +67,13 @@ def test_unknown_ids_get_did_you_mean():
     assert all(engine().corpus.resolve(i) for ids in near.values() for i in ids)
 
 
+def test_did_you_mean_knows_a_slug_word_cut_short():
+    """An agent half remembers a heading: "retrie" must still point at the retries section, first."""
+    near = engine().read(["alarms#retrie", "websockets#hibernat"]).missing
+    assert near[0].did_you_mean[0] == "alarms#retries-and-at-least-once-delivery"
+    assert all("hibernation" in i for i in near[1].did_you_mean[:2])
+
+
 def test_include_text_and_max_chars_give_one_call_answers():
     result = engine().search("how do alarm retries work", include_text=True, max_chars=2500)
     texts = [h.text for h in result.results if h.text]
