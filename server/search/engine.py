@@ -116,7 +116,7 @@ class SearchEngine:
         keep = (lambda d, t=topic_id, of=gen.topic_of: of[d] == t) if topic_id else None
         candidates, total = rank(searcher, gen.term_scores, q.clauses(parsed, searcher.reader()), extra, keep,
                                  CANDIDATES)
-        keys = q.coverage_keys(parsed)
+        keys = q.coverage_keys(parsed, gen.english)
         scored = []  # (final score, BM25F score, bonus, docnum, relevance)
         for docnum, score in candidates:
             matched = gen.tokens(docnum)

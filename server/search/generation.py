@@ -93,9 +93,17 @@ class Generation:
         return self._tokens.get(docnum)
 
     @cached_property
+    def _vocabulary(self) -> dict:
+        return read_sidecar(self.path, VOCAB_FILE)
+
+    @cached_property
     def speller(self) -> Speller:
-        vocab = read_sidecar(self.path, VOCAB_FILE)
-        return Speller.from_vocabulary(vocab.get("counts", {}), vocab.get("display", {}))
+        return Speller.from_vocabulary(self._vocabulary.get("counts", {}), self._vocabulary.get("display", {}))
+
+    @cached_property
+    def english(self) -> dict[str, float]:
+        """Everyday-English word frequencies stored by the build (server/search/specificity.py)."""
+        return self._vocabulary.get("english", {})
 
     def document(self, doc_id: str) -> Document | None:
         """The parsed doc, parsed on first use from its file (the file name is the doc id)."""

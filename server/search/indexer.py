@@ -102,8 +102,10 @@ def doc_catalogue(corpus: Corpus) -> dict:
 
 def speller_vocabulary(texts: list[str]) -> dict:
     """Word counts and display spellings for did-you-mean (vocab.json), computed once at build time from each
-    section's searchable text (``write_sections`` returns it)."""
+    section's searchable text (``write_sections`` returns it); and the everyday-English frequencies that weigh
+    query words (server/search/specificity.py)."""
+    from server.search.specificity import english_table
     from server.search.spelling import Speller
 
     speller = Speller(texts)
-    return {"counts": dict(speller.counts), "display": speller.display}
+    return {"counts": dict(speller.counts), "display": speller.display, "english": english_table()}
