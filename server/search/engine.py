@@ -127,8 +127,10 @@ class SearchEngine:
         # query: only the leaders get it, the only ones a bonus of at most HEADING_BONUS can reorder into the top.
         head = max(HEADING_CANDIDATES, 2 * limit)
         for i, (_, score, bonus, docnum, rel) in enumerate(scored[:head]):
-            heading = q.heading_tokens(searcher.stored_fields(docnum)["heading"])
-            bonus += q.HEADING_BONUS * q.coverage(keys, heading, for_rank=True)
+            stored = searcher.stored_fields(docnum)
+            bonus += q.HEADING_BONUS * q.coverage(keys, q.heading_tokens(stored["heading"]), for_rank=True)
+            if stored.get("level") == 1:
+                bonus *= q.OVERVIEW_FACTOR
             scored[i] = (score * bonus, score, bonus, docnum, rel)
         scored[:head] = sorted(scored[:head], key=lambda t: (-t[0], t[3]))
         ranked = [(final, docnum, rel) for final, _, _, docnum, rel in scored]
