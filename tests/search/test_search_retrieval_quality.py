@@ -16,7 +16,12 @@ SETS = [p for p in (ROOT / "benchmarks" / "questions.yaml", ROOT / "benchmarks" 
                     ROOT / "benchmarks" / "questions_sentences.yaml",
                     ROOT / "benchmarks" / "questions_sentences_tuning.yaml",
                     ROOT / "benchmarks" / "questions_terse_tuning.yaml",
-                    ROOT / "benchmarks" / "questions_casual_tuning.yaml") if p.exists()]
+                    ROOT / "benchmarks" / "questions_casual_tuning.yaml",
+                    # written by engineers who never saw the engine or the other sets (2026-11-30)
+                    ROOT / "benchmarks" / "questions_agentsentences_dev.yaml",
+                    ROOT / "benchmarks" / "questions_agentterse_dev.yaml",
+                    ROOT / "benchmarks" / "questions_agentmixed_dev.yaml",
+                    ROOT / "benchmarks" / "questions_agentproblems_dev.yaml") if p.exists()]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +48,8 @@ def test_do_expert_beats_both_baselines(setup, path):
 
 def test_coverage_signal_flags_off_topic_and_keeps_on_topic(real_engine):
     """covered is false for other products and general programming, true for DO questions. Thresholds leave
-    headroom under the measured figures (2026-11-30: kept 0.96, flagged 1.00) for reference docs added later."""
+    headroom under the measured figures (2026-11-30: kept 0.975 of these sets, flagged 1.00) for reference docs added
+    later."""
     on_topic = [d["q"] for p in SETS for d in bench.load_questions(p)]
     off_topic = bench.load_offtopic(ROOT / "benchmarks" / "questions_offtopic.yaml")
     assert len(off_topic) >= 30
