@@ -1,6 +1,7 @@
-"""Fit the query-time weights of the search engine on the TUNING sets only, by coordinate ascent on mean reciprocal
-rank (hit@1 breaks ties). The held-out sets (questions_holdout, questions_sentences, questions_newtopics_holdout)
-are never loaded here.
+"""Fit the query-time weights of the search engine on the TUNING and dev sets only, by coordinate ascent on mean
+reciprocal rank (hit@1 breaks ties). The held-out sets (questions_holdout, questions_sentences,
+questions_newtopics_holdout) and the validation sets (questions_agentmixed_dev, the odd half of
+questions_agentproblems_dev) are never loaded here.
 
     python benchmarks/fit_weights.py [--rounds 2]
 
@@ -24,11 +25,14 @@ from server.search import query as q  # noqa: E402
 from server.search.engine import SearchEngine  # noqa: E402
 
 TUNING = ["questions.yaml", "questions_newtopics_agents.yaml", "questions_newtopics_platform.yaml",
-          "questions_sentences_tuning.yaml", "questions_terse_tuning.yaml", "questions_casual_tuning.yaml"]
+          "questions_sentences_tuning.yaml", "questions_terse_tuning.yaml", "questions_casual_tuning.yaml",
+          "questions_agentsentences_dev.yaml", "questions_agentterse_dev.yaml"]
+# questions_agentmixed_dev and the odd half of questions_agentproblems_dev are the validation sets: never fitted on.
+HALF_FITTED = "questions_agentproblems_dev.yaml"
 WRAPPED = ["questions.yaml", "questions_terse_tuning.yaml", "questions_casual_tuning.yaml"]
 CAPS = {"EXPANSION_COVERAGE": 1.0, "CONTEXT_WEIGHT": 1.0}  # an expansion never counts more than the word itself
 SCALARS = ["EXPANSION_WEIGHT", "EXPANSION_COVERAGE", "CONTEXT_WEIGHT", "COVERAGE_BONUS", "HEADING_BONUS",
-           "PHRASE_WEIGHT"]
+           "PHRASE_WEIGHT", "OVERVIEW_FACTOR"]
 FIELDS = ["heading", "code", "doc_terms"]  # body stays 1.0: the scale
 
 
@@ -61,6 +65,7 @@ def main() -> int:
     engine = SearchEngine(index_dir=Path(tempfile.mkdtemp(prefix="do-expert-fit-")))
     texts = section_texts(engine)
     questions = [item for name in TUNING for item in load_questions(ROOT / "benchmarks" / name)]
+    questions += load_questions(ROOT / "benchmarks" / HALF_FITTED)[0::2]
     # The same questions padded the way agents pad them ("Quick question: ... in my Worker project"): without
     # them a fit would not see what context weighting is for.
     questions += context_wrapped([item for name in WRAPPED for item in load_questions(ROOT / "benchmarks" / name)])
