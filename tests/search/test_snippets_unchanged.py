@@ -1,0 +1,97 @@
+"""The snippet code finds each section's words once and caches them (server/search/text.py); the snippets must be
+exactly what the original one-pass-per-query code made. The original is kept here as the reference."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from server.search import query as q
+from server.search.analysis import identifier_parts, stem_word
+from server.search.text import make_snippet, term_keys
+
+_WORD = re.compile(r"[A-Za-z_$][\w$.]*|\d[\d,.]*")
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _reference_matches(word: str, keys: set[str]) -> bool:
+    low = word.lower().strip(".,")
+    if low in keys or stem_word(low) in keys:
+        return True
+    return any(p in keys for p in identifier_parts(word)) if "." in word or word[1:] != word[1:].lower() else False
+
+
+def reference_snippet(text: str, words: list[str], width: int = 180) -> str:
+    """make_snippet as it was before the per-section word cache (commit 65716d5)."""
+    keys = term_keys(words)
+    tokens = list(_WORD.finditer(text))
+    if not tokens:
+        return text[:width]
+    hits = [i for i, m in enumerate(tokens) if _reference_matches(m.group(0), keys)]
+    if not hits:
+        start, end = 0, min(len(text), width)
+    else:
+        pos = [tokens[h].start() for h in hits]
+        low = [tokens[h].group(0).lower() for h in hits]
+        inside: Counter[str] = Counter()
+        best, best_score, right = hits[0], -1, 0
+        for i, h in enumerate(hits):
+            while right < len(hits) and pos[right] < pos[i] + width:
+                inside[low[right]] += 1
+                right += 1
+            if len(inside) > best_score:
+                best, best_score = h, len(inside)
+            inside[low[i]] -= 1
+            if not inside[low[i]]:
+                del inside[low[i]]
+        start = max(0, tokens[best].start() - 40)
+        sentence = text.rfind(". ", max(0, start - 60), tokens[best].start())
+        start = sentence + 2 if sentence != -1 else start
+        end = min(len(text), start + width)
+    snippet = text[start:end]
+    if end < len(text):
+        cut = snippet.rfind(" ")
+        snippet = snippet[: cut if cut > width // 2 else len(snippet)] + " …"
+    if start > 0:
+        snippet = "… " + snippet.lstrip()
+    return _WORD.sub(lambda m: f"**{m.group(0)}**" if _reference_matches(m.group(0), keys) else m.group(0), snippet)
+
+
+def _questions() -> list[str]:
+    out = []
+    for name in ("questions.yaml", "questions_holdout.yaml", "questions_sentences.yaml"):
+        out += [d["q"] for d in yaml.safe_load((BENCHMARKS / name).read_text()) if isinstance(d, dict)]
+    return out
+
+
+@pytest.mark.parametrize("text, words", [
+    ("", ["alarm"]),
+    ("... ,,, !!!", ["alarm"]),
+    ("Call ctx.storage.setAlarm() to arm it. Alarms retry with backoff.", ["setAlarm", "retries"]),
+    ("nothing here matches at all " * 20, ["websocket"]),
+    ("1,000 rows. Rows are counted; " * 30 + "rowsRead and rowsWritten are reported.", ["rows", "rowsWritten"]),
+])
+def test_snippet_edge_cases_match_the_reference(text, words):
+    assert make_snippet(text, words) == reference_snippet(text, words)
+
+
+def test_snippets_match_the_reference_on_the_benchmark_questions(real_engine):
+    gen = real_engine.current()
+    searcher = gen.searcher()
+    docnum_of = {sid: n for n, sid in enumerate(gen.section_ids)}  # document numbers follow the catalogue
+    compared = 0
+    for question in _questions():
+        result = real_engine.search(question, limit=5)
+        parsed = q.parse(question, gen.speller)
+        words = [*parsed.texts, *parsed.corrections.values()]  # what the engine passes
+        for hit in result.results:
+            body = searcher.stored_fields(docnum_of[hit.id])["body"]
+            assert hit.snippet == reference_snippet(body, words), (question, hit.id)
+            raw = question.split()  # any word list, punctuation and all
+            assert make_snippet(body, raw) == reference_snippet(body, raw), (question, hit.id)
+            compared += 1
+    assert compared > 1000
