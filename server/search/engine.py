@@ -105,7 +105,7 @@ class SearchEngine:
         topic_id = self._topic(gen, topic)
         parsed = q.parse(text, gen.speller)
         searcher = gen.searcher()
-        _set_idf(parsed, searcher.reader())
+        _set_idf(parsed, gen.stats)
         if not parsed.words and not parsed.phrases:
             raise InvalidInputError("the query has no searchable words",
                                     hint="ask with API names or plain words, e.g. 'alarm retries backoff'")
@@ -114,7 +114,7 @@ class SearchEngine:
             for hit in searcher.search(phrase, limit=None):
                 extra[hit.docnum] = extra.get(hit.docnum, 0.0) + hit.score
         keep = (lambda d, t=topic_id, of=gen.topic_of: of[d] == t) if topic_id else None
-        candidates, total = rank(searcher, gen.term_scores, q.clauses(parsed, searcher.reader()), extra, keep,
+        candidates, total = rank(searcher, gen.term_scores, q.clauses(parsed, gen.stats), extra, keep,
                                  CANDIDATES)
         keys = q.coverage_keys(parsed)
         scored = []  # (final score, BM25F score, bonus, docnum, relevance)
@@ -127,7 +127,7 @@ class SearchEngine:
         # query: only the leaders get it, the only ones a bonus of at most HEADING_BONUS can reorder into the top.
         head = max(HEADING_CANDIDATES, 2 * limit)
         for i, (_, score, bonus, docnum, rel) in enumerate(scored[:head]):
-            heading = q.heading_tokens(searcher.stored_fields(docnum)["heading"])
+            heading = gen.heading_tokens(docnum)
             bonus += q.HEADING_BONUS * q.coverage(keys, heading, for_rank=True)
             scored[i] = (score * bonus, score, bonus, docnum, rel)
         scored[:head] = sorted(scored[:head], key=lambda t: (-t[0], t[3]))
@@ -256,7 +256,8 @@ class SearchEngine:
 
 
 def _set_idf(parsed: q.ParsedQuery, reader) -> None:
-    """Each word's IDF over sections: the highest document frequency of any term its group queries."""
+    """Each word's IDF over sections: the highest document frequency of any term its group queries. ``reader`` is
+    anything with Whoosh's ``doc_count``/``doc_frequency`` (the generation's cached ``TermStats``)."""
     n = reader.doc_count()
     for w in parsed.words:
         df = 0

@@ -10,16 +10,21 @@ from __future__ import annotations
 import mmap
 import threading
 from array import array
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from server.errors import IndexError_
+from server.search import query as q
 from server.search.corpus import CorpusFiles, Document, Section, parse_document
 from server.search.indexer import TOKENS_FILE, TOKENS_INDEX
 from server.search.scorer import TermScores
 from server.search.scoring import SharedIdfBM25F
 from server.search.spelling import Speller
+from server.search.termstats import TermStats
 from server.search.store import DOCS_FILE, VOCAB_FILE, open_generation, read_sidecar
+
+
+MAX_REMEMBERED = 4096  # sections whose token set and heading tokens stay decoded (a few MB at most)
 
 
 class TokenSets:
@@ -36,9 +41,12 @@ class TokenSets:
             raise IndexError_(f"the search index at {gen} lacks readable token sets: {exc}",
                               hint="run 'do-expert index build' to rebuild it") from exc
 
-    def get(self, docnum: int) -> set[str]:
+        # The sets of recently ranked sections, kept: the same sections come back as candidates query after query.
+        self.get = lru_cache(maxsize=MAX_REMEMBERED)(self._read)
+
+    def _read(self, docnum: int) -> frozenset[str]:
         start, end = self._offsets[docnum], self._offsets[docnum + 1]
-        return set(self._data[start:end].decode("utf-8").split())
+        return frozenset(self._data[start:end].decode("utf-8").split())
 
 
 class Generation:
@@ -51,6 +59,7 @@ class Generation:
         self._local = threading.local()
         self._parsed: dict[str, Document] = {}
         self._tokens = TokenSets(gen)
+        self._headings: dict[int, frozenset[str]] = {}
         self.term_scores = TermScores()
 
     @cached_property
@@ -89,8 +98,22 @@ class Generation:
             s = self._local.searcher = self.ix.searcher(weighting=SharedIdfBM25F(B=0.6, K1=1.2))
         return s
 
-    def tokens(self, docnum: int) -> set[str]:
+    def tokens(self, docnum: int) -> frozenset[str]:
         return self._tokens.get(docnum)
+
+    @cached_property
+    def stats(self) -> TermStats:
+        """Document frequencies, cached for the life of the generation (it never changes)."""
+        return TermStats(lambda: self.searcher().reader())
+
+    def heading_tokens(self, docnum: int) -> frozenset[str]:
+        """The tokens of a section's stored heading path, remembered: reading stored fields is the costly part."""
+        found = self._headings.get(docnum)
+        if found is None:
+            if len(self._headings) >= MAX_REMEMBERED:
+                self._headings = {}
+            found = self._headings[docnum] = q.heading_tokens(self.searcher().stored_fields(docnum)["heading"])
+        return found
 
     @cached_property
     def speller(self) -> Speller:
