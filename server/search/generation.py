@@ -96,6 +96,9 @@ class Generation:
         s = getattr(self._local, "searcher", None)
         if s is None:
             s = self._local.searcher = self.ix.searcher(weighting=SharedIdfBM25F(B=0.6, K1=1.2))
+            # The BM25F scorer of each new term asks for up to three document frequencies (its IDF, and the shared
+            # body IDF): answered from the generation's cache, the same numbers without the term-table reads.
+            s.doc_frequency = self.stats.doc_frequency
         return s
 
     def tokens(self, docnum: int) -> frozenset[str]:
