@@ -40,54 +40,77 @@ def term_keys(words: list[str]) -> set[str]:
     return {k for k in keys if len(k) > 1}
 
 
-@lru_cache(maxsize=200_000)
-def word_keys(word: str) -> frozenset[str]:
-    """Every key under which a word of the text meets a query: its lowercase form (trailing "." or "," dropped), its
-    stem and, for a dotted or camelCase identifier, its parts. Cached for the process: corpus words repeat across
-    sections and queries, and stemming is the costly part of a snippet."""
+def _matches(word: str, keys: set[str], initials: set[str]) -> bool:
     low = word.lower().strip(".,")
-    keys = {low, stem_word(low)}
-    if "." in word or word[1:] != word[1:].lower():
-        keys.update(identifier_parts(word))
-    return frozenset(keys)
+    if low in keys:
+        return True
+    if ("." in word or word[1:] != word[1:].lower()) and not keys.isdisjoint(identifier_parts(word)):
+        return True
+    # Porter2 never changes a word's first letter (tests/search/test_snippets_unchanged.py checks the corpus), so
+    # only a word that starts like one of the keys can stem to it: the costly stemming is skipped for the others.
+    return low[:1] in initials and stem_word(low) in keys
 
 
 def _matcher(keys: set[str]):
-    """Whether a text word matches one query's keys, remembered per distinct word."""
+    """``_matches`` for one query, remembered per distinct word: a section repeats its words many times."""
+    initials = {k[:1] for k in keys}
     memo: dict[str, bool] = {}
 
     def matches(word: str) -> bool:
         got = memo.get(word)
         if got is None:
-            got = memo[word] = not keys.isdisjoint(word_keys(word))
+            got = memo[word] = _matches(word, keys, initials)
         return got
 
     return matches
 
 
 class _Words:
-    """One section text's words, found once: their start offsets, and the positions of each distinct word. A query
-    then tests each distinct word (not each occurrence) and reads only the positions of the matching ones."""
+    """One section text's words, found once: each occurrence's text and start offset, and for each distinct word its
+    lowercase form and identifier parts (stems on demand). A query then matches distinct words with set look-ups,
+    not function calls per word, and reads the positions of the matching ones in one pass."""
 
-    __slots__ = ("starts", "lows", "positions")
+    __slots__ = ("words", "starts", "lows", "parts", "_by_stem")
 
     def __init__(self, text: str) -> None:
-        self.starts: list[int] = []
-        self.lows: list[str] = []
-        self.positions: dict[str, list[int]] = {}
-        lowered: dict[str, str] = {}  # one lowercase string per distinct word
-        for i, m in enumerate(_WORD.finditer(text)):
-            word = m.group(0)
-            at = self.positions.get(word)
-            if at is None:
-                at, lowered[word] = self.positions.setdefault(word, []), word.lower()
-            at.append(i)
-            self.starts.append(m.start())
-            self.lows.append(lowered[word])
+        found = list(_WORD.finditer(text))
+        self.words = [m.group(0) for m in found]
+        self.starts = [m.start() for m in found]
+        self.lows = {word: word.lower().strip(".,") for word in dict.fromkeys(self.words)}
+        self.parts = {word: identifier_parts(word) for word in self.lows
+                      if "." in word or word[1:] != word[1:].lower()}
+        self._by_stem: dict[str, dict[str, list[str]]] | None = None  # initial -> stem -> words
+
+    def stemmed(self, initial: str) -> dict[str, list[str]]:
+        """The words starting with ``initial``, by stem. Porter2 never changes a word's first letter
+        (tests/search/test_snippets_unchanged.py checks the corpus), so a key's stem can only come from the words
+        sharing its initial: only those are stemmed, and only when a query asks."""
+        if self._by_stem is None:
+            by_initial: dict[str, dict[str, list[str]] | list[tuple[str, str]]] = {}
+            for word, low in self.lows.items():
+                by_initial.setdefault(low[:1], []).append((low, word))
+            self._by_stem = by_initial  # lists of (low, word) until an initial is first asked for
+        found = self._by_stem.get(initial)
+        if found is None:
+            return {}
+        if isinstance(found, list):
+            stems: dict[str, list[str]] = {}
+            for low, word in found:
+                stems.setdefault(stem_word(low), []).append(word)
+            found = self._by_stem[initial] = stems
+        return found
+
+    def matching(self, keys: set[str]) -> set[str]:
+        """The distinct words that match any of the keys: exactly what ``_matches`` accepts."""
+        out = {word for word, low in self.lows.items() if low in keys}
+        out.update(word for word, parts in self.parts.items() if not keys.isdisjoint(parts))
+        for key in keys:
+            out.update(self.stemmed(key[:1]).get(key, ()))
+        return out
 
 
 # Keyed by the text itself: the same section returned again (agents ask about the same topics) costs one hash. A
-# section's entry is about 10 KB (60 KB for the largest); 1024 of them bound the memory whatever the corpus size.
+# section's entry is about 20 KB (100 KB for the largest); 1024 of them bound the memory whatever the corpus size.
 _words_of = lru_cache(maxsize=1024)(_Words)
 
 
@@ -95,17 +118,17 @@ def make_snippet(text: str, words: list[str], width: int = 180) -> str:
     """The window of about ``width`` characters holding the most distinct query terms, matches in **bold**."""
     keys = term_keys(words)
     found = _words_of(text)
-    if not found.starts:
+    if not found.words:
         return text[:width]
-    matches = _matcher(keys)
-    hits = sorted(i for word, at in found.positions.items() if matches(word) for i in at)
+    matched = found.matching(keys)
+    hits = [i for i, word in enumerate(found.words) if word in matched]
     if not hits:
         start, end = 0, min(len(text), width)
     else:
         # Slide a window of `width` characters from each hit: the hits inside it counted by distinct word, one
         # pass over the hits (a long section can have hundreds, and snippets are built for every result).
         pos = [found.starts[h] for h in hits]
-        low = [found.lows[h] for h in hits]
+        low = [found.words[h].lower() for h in hits]
         inside: Counter[str] = Counter()
         best, best_score, right = hits[0], -1, 0
         for i, h in enumerate(hits):
@@ -129,7 +152,7 @@ def make_snippet(text: str, words: list[str], width: int = 180) -> str:
         snippet = snippet[: cut if cut > width // 2 else len(snippet)] + " …"
     if start > 0:
         snippet = "… " + snippet.lstrip()
-    return _bold(snippet, matches)
+    return _bold(snippet, _matcher(keys))  # the snippet's own words: a cut can split one
 
 
 def _bold(snippet: str, matches) -> str:
