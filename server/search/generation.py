@@ -10,6 +10,7 @@ from __future__ import annotations
 import mmap
 import threading
 from array import array
+from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from server.search.indexer import TOKENS_FILE, TOKENS_INDEX
 from server.search.scorer import TermScores
 from server.search.scoring import SharedIdfBM25F
 from server.search.spelling import Speller
+from server.search.stemtable import STEMS_FILE, stems_from_table
 from server.search.termstats import TermStats
+from server.search.text import remember_stems
 from server.search.store import DOCS_FILE, VOCAB_FILE, open_generation, read_sidecar
 
 
@@ -60,6 +63,7 @@ class Generation:
         self._parsed: dict[str, Document] = {}
         self._tokens = TokenSets(gen)
         self._headings: dict[int, frozenset[str]] = {}
+        self._stems_loaded = False
         self.term_scores = TermScores()
 
     @cached_property
@@ -109,14 +113,22 @@ class Generation:
         """Document frequencies, cached for the life of the generation (it never changes)."""
         return TermStats(lambda: self.searcher().reader())
 
-    def heading_tokens(self, docnum: int) -> frozenset[str]:
-        """The tokens of a section's stored heading path, remembered: reading stored fields is the costly part."""
+    def heading_tokens(self, docnum: int, fields: Callable[[int], dict] | None = None) -> frozenset[str]:
+        """The tokens of a section's stored heading path, remembered: reading stored fields is the costly part.
+        ``fields`` reads a section's stored fields (the caller's, so it can reuse them for the results)."""
         found = self._headings.get(docnum)
         if found is None:
             if len(self._headings) >= MAX_REMEMBERED:
                 self._headings = {}
-            found = self._headings[docnum] = q.heading_tokens(self.searcher().stored_fields(docnum)["heading"])
+            stored = fields(docnum) if fields is not None else self.searcher().stored_fields(docnum)
+            found = self._headings[docnum] = q.heading_tokens(stored["heading"])
         return found
+
+    def load_stems(self) -> None:
+        """Hand the build's stems (stems.json) to the snippet code, once: on the first search, not at start."""
+        if not self._stems_loaded:
+            remember_stems(stems_from_table(read_sidecar(self.path, STEMS_FILE)))
+            self._stems_loaded = True
 
     @cached_property
     def speller(self) -> Speller:

@@ -40,6 +40,20 @@ def term_keys(words: list[str]) -> set[str]:
     return {k for k in keys if len(k) > 1}
 
 
+# Stems read from the index (stemtable.py): a word's stem never changes, so one table serves every generation.
+_known_stems: dict[str, str] = {}
+
+
+def remember_stems(stems: dict[str, str]) -> None:
+    """Add build-time stems (word -> stem_word(word)) to the ones snippets use before stemming themselves."""
+    _known_stems.update(stems)
+
+
+def snippet_words(texts) -> set[str]:
+    """The distinct words of ``texts`` as a snippet compares them: lowercase, a trailing "." or "," dropped."""
+    return {m.group(0).lower().strip(".,") for text in texts for m in _WORD.finditer(text)}
+
+
 def _matches(word: str, keys: set[str], initials: set[str]) -> bool:
     low = word.lower().strip(".,")
     if low in keys:
@@ -95,8 +109,9 @@ class _Words:
             return {}
         if isinstance(found, list):
             stems: dict[str, list[str]] = {}
+            known = _known_stems
             for low, word in found:
-                stems.setdefault(stem_word(low), []).append(word)
+                stems.setdefault(known.get(low) or stem_word(low), []).append(word)
             found = self._by_stem[initial] = stems
         return found
 

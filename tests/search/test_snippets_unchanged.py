@@ -112,3 +112,26 @@ def test_stemming_keeps_the_first_letter_of_every_corpus_word(real_engine):
     assert len(words) > 3000
     changed = sorted(w for w in words if stem_word(w)[:1] != w[:1])
     assert changed == []
+
+
+def test_the_build_stores_the_stem_of_every_word_a_snippet_can_meet(real_engine):
+    from server.search.stemtable import STEMS_FILE, stems_from_table
+    from server.search.store import read_sidecar
+    from server.search.text import snippet_words
+
+    gen = real_engine.current()
+    stems = stems_from_table(read_sidecar(gen.path, STEMS_FILE))
+    searcher = gen.searcher()
+    bodies = [searcher.stored_fields(d)["body"] for d in range(gen.ix.doc_count_all())]
+    words = snippet_words(bodies)
+    assert words and words <= set(stems)
+    assert all(stems[w] == stem_word(w) for w in words)
+    assert any(stems[w] != w for w in words)  # the table is not just the words themselves
+
+
+def test_malformed_stem_tables_are_skipped():
+    from server.search.stemtable import stems_from_table
+
+    assert stems_from_table({"changed": {"retries": "retri", "x": 3}, "same": ["alarm", None]}) == \
+        {"retries": "retri", "alarm": "alarm"}
+    assert stems_from_table({"changed": [], "same": "alarm"}) == {}
