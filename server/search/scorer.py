@@ -65,10 +65,11 @@ class TermScores:
         """The same scores (tests check it), a postings block at a time from the whoosh3 codec's leaf matcher, with
         the field lengths read once per field: several times faster, which is what a first search on a large
         corpus waits for. Relies on codec internals; any mismatch raises and the caller takes the public path."""
-        scorer = searcher.weighting.scorer(searcher, field, token)
-        if type(scorer).__name__ != "BM25FScorer" or not searcher.is_atomic():
+        parameters = getattr(searcher.weighting, "parameters", None)  # SharedIdfBM25F's, without a scorer
+        found = parameters(searcher, field, token) if parameters is not None else None
+        if found is None or not searcher.is_atomic():
             raise TypeError("not a single-segment BM25F search")
-        idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        idf, avgfl, b, k1 = found
         lengths = self._lengths(searcher.reader(), field)
         matcher = searcher.reader().postings(field, token)
         ids, scores = array("I"), array("d")

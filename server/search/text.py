@@ -62,7 +62,7 @@ def _matches(word: str, keys: set[str], initials: set[str]) -> bool:
         return True
     # Porter2 never changes a word's first letter (tests/search/test_snippets_unchanged.py checks the corpus), so
     # only a word that starts like one of the keys can stem to it: the costly stemming is skipped for the others.
-    return low[:1] in initials and stem_word(low) in keys
+    return low[:1] in initials and (_known_stems.get(low) or stem_word(low)) in keys
 
 
 def _matcher(keys: set[str]):
