@@ -123,26 +123,19 @@ class SearchEngine:
             bonus = 1 + q.COVERAGE_BONUS * q.coverage(keys, matched, for_rank=True)
             scored.append((score * bonus, score, bonus, docnum, q.relevance(q.coverage(keys, matched), score, keys)))
         scored.sort(key=lambda t: (-t[0], t[3]))
-        # The heading bonus needs each section's stored heading, and reading stored fields is the costly part of a
-        # query: only the leaders get it, the only ones a bonus of at most HEADING_BONUS can reorder into the top.
+        # The heading bonus goes to the leaders only, the only ones a bonus of at most HEADING_BONUS can reorder
+        # into the top.
         head = max(HEADING_CANDIDATES, 2 * limit)
-        stored: dict[int, dict] = {}  # each section's stored fields read at most once per query
-
-        def fields(docnum: int) -> dict:
-            found = stored.get(docnum)
-            if found is None:
-                found = stored[docnum] = searcher.stored_fields(docnum)
-            return found
-
         for i, (_, score, bonus, docnum, rel) in enumerate(scored[:head]):
-            heading = gen.heading_tokens(docnum, fields)
+            heading = gen.heading_tokens(docnum)
             bonus += q.HEADING_BONUS * q.coverage(keys, heading, for_rank=True)
             scored[i] = (score * bonus, score, bonus, docnum, rel)
         scored[:head] = sorted(scored[:head], key=lambda t: (-t[0], t[3]))
         ranked = [(final, docnum, rel) for final, _, _, docnum, rel in scored]
         words = [*parsed.texts, *parsed.corrections.values()]
         gen.load_stems()  # the build's stems, for the snippets
-        results = [_hit(fields(docnum), score, rel, words) for score, docnum, rel in ranked[:limit]]
+        stored = {docnum: searcher.stored_fields(docnum) for _, docnum, _ in ranked[:limit]}
+        results = [_hit(stored[docnum], score, rel, words) for score, docnum, rel in ranked[:limit]]
         elsewhere = sorted(foreign_subjects(text)) if about_something_else(text, [r.section for r in results[:3]]) \
             else []
         covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD and not elsewhere
@@ -150,7 +143,7 @@ class SearchEngine:
                               note=None if covered else self._note(gen, elsewhere),
                               suggestion=_suggestion(parsed), results=results)
         if include_text:
-            _attach_text(result, [fields(d)["markdown"] for _, d, _ in ranked[:limit]],
+            _attach_text(result, [stored[d]["markdown"] for _, d, _ in ranked[:limit]],
                          budget if budget is not None else DEFAULT_TEXT_CHARS)
         return result
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import mmap
 import threading
 from array import array
-from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from server.errors import IndexError_
-from server.search import query as q
 from server.search.corpus import CorpusFiles, Document, Section, parse_document
+from server.search.headings import HEADINGS_FILE, HEADINGS_INDEX
 from server.search.indexer import TOKENS_FILE, TOKENS_INDEX
 from server.search.scorer import TermScores
 from server.search.scoring import SharedIdfBM25F
@@ -27,19 +26,19 @@ from server.search.text import remember_stems
 from server.search.store import DOCS_FILE, VOCAB_FILE, open_generation, read_sidecar
 
 
-MAX_REMEMBERED = 4096  # sections whose token set and heading tokens stay decoded (a few MB at most)
+MAX_REMEMBERED = 4096  # sections whose token sets (and heading tokens) stay decoded: a few MB at most
 
 
 class TokenSets:
     """Per-section token sets stored at build time (tokens.txt + tokens.idx), read through mmap: only the pages of
     the sections a query looks at are ever loaded, whatever the size of the corpus."""
 
-    def __init__(self, gen: Path) -> None:
+    def __init__(self, gen: Path, names: tuple[str, str] = (TOKENS_FILE, TOKENS_INDEX)) -> None:
         try:
-            with open(gen / TOKENS_FILE, "rb") as f:
+            with open(gen / names[0], "rb") as f:
                 self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if f.seek(0, 2) else b""
             self._offsets = array("Q")
-            self._offsets.frombytes((gen / TOKENS_INDEX).read_bytes())
+            self._offsets.frombytes((gen / names[1]).read_bytes())
         except (OSError, ValueError) as exc:
             raise IndexError_(f"the search index at {gen} lacks readable token sets: {exc}",
                               hint="run 'do-expert index build' to rebuild it") from exc
@@ -62,7 +61,7 @@ class Generation:
         self._local = threading.local()
         self._parsed: dict[str, Document] = {}
         self._tokens = TokenSets(gen)
-        self._headings: dict[int, frozenset[str]] = {}
+        self._headings = TokenSets(gen, (HEADINGS_FILE, HEADINGS_INDEX))
         self._stems_loaded = False
         self.term_scores = TermScores()
 
@@ -113,16 +112,9 @@ class Generation:
         """Document frequencies, cached for the life of the generation (it never changes)."""
         return TermStats(lambda: self.searcher().reader())
 
-    def heading_tokens(self, docnum: int, fields: Callable[[int], dict] | None = None) -> frozenset[str]:
-        """The tokens of a section's stored heading path, remembered: reading stored fields is the costly part.
-        ``fields`` reads a section's stored fields (the caller's, so it can reuse them for the results)."""
-        found = self._headings.get(docnum)
-        if found is None:
-            if len(self._headings) >= MAX_REMEMBERED:
-                self._headings = {}
-            stored = fields(docnum) if fields is not None else self.searcher().stored_fields(docnum)
-            found = self._headings[docnum] = q.heading_tokens(stored["heading"])
-        return found
+    def heading_tokens(self, docnum: int) -> frozenset[str]:
+        """The tokens of a section's heading path, as the build stored them (headings.py)."""
+        return self._headings.get(docnum)
 
     def load_stems(self) -> None:
         """Hand the build's stems (stems.json) to the snippet code, once: on the first search, not at start."""

@@ -135,3 +135,14 @@ def test_malformed_stem_tables_are_skipped():
     assert stems_from_table({"changed": {"retries": "retri", "x": 3}, "same": ["alarm", None]}) == \
         {"retries": "retri", "alarm": "alarm"}
     assert stems_from_table({"changed": [], "same": "alarm"}) == {}
+
+
+def test_stored_heading_sets_equal_the_analysed_stored_headings(real_engine):
+    """The heading bonus reads each section's heading tokens from headings.txt (server/search/headings.py); they
+    must be what analysing the section's stored heading field gives, document number by document number."""
+    gen = real_engine.current()
+    searcher = gen.searcher()
+    count = gen.ix.doc_count_all()
+    assert count > 300
+    for docnum in range(count):
+        assert gen.heading_tokens(docnum) == q.heading_tokens(searcher.stored_fields(docnum)["heading"]), docnum

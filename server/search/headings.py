@@ -1,0 +1,30 @@
+"""Each section's heading tokens, stored at build time (headings.txt + headings.idx, like the token sets).
+
+The rerank gives its heading bonus to the fifteen leaders of every query, and each needed its stored fields read
+and its heading path run through both analyzers: on a fresh server, a tenth of a query. The build knows every
+heading; it stores their token sets, one line per document number, which a server reads through mmap.
+"""
+
+from __future__ import annotations
+
+from array import array
+from pathlib import Path
+
+from server.search.corpus import Corpus
+
+HEADINGS_FILE = "headings.txt"
+HEADINGS_INDEX = "headings.idx"
+
+
+def write_heading_sets(corpus: Corpus, folder: Path) -> None:
+    """One line per section in index order (the order ``write_sections`` adds them): its heading tokens."""
+    from server.search.indexer import section_heading
+    from server.search.query import heading_tokens
+
+    offsets = array("Q", [0])
+    with open(folder / HEADINGS_FILE, "wb") as out:
+        for section in corpus.sections.values():
+            line = (" ".join(sorted(heading_tokens(section_heading(corpus, section)))) + "\n").encode("utf-8")
+            out.write(line)
+            offsets.append(offsets[-1] + len(line))
+    (folder / HEADINGS_INDEX).write_bytes(offsets.tobytes())
