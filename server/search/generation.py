@@ -8,6 +8,7 @@ section's token set (tokens.txt) is read through mmap.
 from __future__ import annotations
 
 import mmap
+import sys
 import threading
 from array import array
 from functools import cached_property, lru_cache
@@ -26,7 +27,7 @@ from server.search.text import remember_stems
 from server.search.store import DOCS_FILE, VOCAB_FILE, open_generation, read_sidecar
 
 
-MAX_REMEMBERED = 4096  # sections whose token sets (and heading tokens) stay decoded: a few MB at most
+MAX_REMEMBERED = 1024  # sections whose token sets (and heading tokens) stay decoded: about 10 MB at most
 
 
 class TokenSets:
@@ -48,7 +49,8 @@ class TokenSets:
 
     def _read(self, docnum: int) -> frozenset[str]:
         start, end = self._offsets[docnum], self._offsets[docnum + 1]
-        return frozenset(self._data[start:end].decode("utf-8").split())
+        # interned: the sets of many sections share one string per token
+        return frozenset(map(sys.intern, self._data[start:end].decode("utf-8").split()))
 
 
 class Generation:

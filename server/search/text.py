@@ -7,6 +7,7 @@ characters), centred on the densest run of query terms, and free of Markdown noi
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter
 from functools import lru_cache
 
@@ -88,9 +89,10 @@ class _Words:
 
     def __init__(self, text: str) -> None:
         found = list(_WORD.finditer(text))
-        self.words = [m.group(0) for m in found]
-        self.starts = [m.start() for m in found]
-        self.lows = {word: word.lower().strip(".,") for word in dict.fromkeys(self.words)}
+        one: dict[str, str] = {}  # one string object per distinct word: a cached section stays small
+        self.words = [one.setdefault(w, w) for w in (m.group(0) for m in found)]
+        self.starts = array("I", [m.start() for m in found])
+        self.lows = {word: _same_if_equal(word.lower().strip(".,"), word) for word in dict.fromkeys(self.words)}
         self.parts = {word: identifier_parts(word) for word in self.lows
                       if "." in word or word[1:] != word[1:].lower()}
         self._by_stem: dict[str, dict[str, list[str]]] | None = None  # initial -> stem -> words
@@ -100,17 +102,18 @@ class _Words:
         (tests/search/test_snippets_unchanged.py checks the corpus), so a key's stem can only come from the words
         sharing its initial: only those are stemmed, and only when a query asks."""
         if self._by_stem is None:
-            by_initial: dict[str, dict[str, list[str]] | list[tuple[str, str]]] = {}
+            by_initial: dict[str, dict[str, list[str]] | list[str]] = {}
             for word, low in self.lows.items():
-                by_initial.setdefault(low[:1], []).append((low, word))
-            self._by_stem = by_initial  # lists of (low, word) until an initial is first asked for
+                by_initial.setdefault(low[:1], []).append(word)
+            self._by_stem = by_initial  # lists of words until an initial is first asked for
         found = self._by_stem.get(initial)
         if found is None:
             return {}
         if isinstance(found, list):
             stems: dict[str, list[str]] = {}
-            known = _known_stems
-            for low, word in found:
+            known, lows = _known_stems, self.lows
+            for word in found:
+                low = lows[word]
                 stems.setdefault(known.get(low) or stem_word(low), []).append(word)
             found = self._by_stem[initial] = stems
         return found
@@ -124,9 +127,13 @@ class _Words:
         return out
 
 
+def _same_if_equal(low: str, word: str) -> str:
+    return word if low == word else low  # most words are lowercase already: keep one string, not two
+
+
 # Keyed by the text itself: the same section returned again (agents ask about the same topics) costs one hash. A
-# section's entry is about 20 KB (100 KB for the largest); 1024 of them bound the memory whatever the corpus size.
-_words_of = lru_cache(maxsize=1024)(_Words)
+# section's entry is about 20 KB (80 KB for the largest); 512 of them bound the memory whatever the corpus size.
+_words_of = lru_cache(maxsize=512)(_Words)
 
 
 def make_snippet(text: str, words: list[str], width: int = 180) -> str:
