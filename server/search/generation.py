@@ -22,7 +22,7 @@ from server.search.scorer import TermScores
 from server.search.scoring import SharedIdfBM25F
 from server.search.spelling import Speller
 from server.search.stemtable import STEMS_FILE, stems_from_table
-from server.search.termstats import TermStats
+from server.search.termstats import DF_FILE, TermStats
 from server.search.text import remember_stems
 from server.search.store import DOCS_FILE, VOCAB_FILE, open_generation, read_sidecar
 
@@ -111,8 +111,8 @@ class Generation:
 
     @cached_property
     def stats(self) -> TermStats:
-        """Document frequencies, cached for the life of the generation (it never changes)."""
-        return TermStats(lambda: self.searcher().reader())
+        """Document frequencies from the build's table (dfs.json), read with the first search."""
+        return TermStats(lambda: self.searcher().reader(), read_sidecar(self.path, DF_FILE))
 
     def heading_tokens(self, docnum: int) -> frozenset[str]:
         """The tokens of a section's heading path, as the build stored them (headings.py)."""

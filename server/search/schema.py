@@ -11,7 +11,7 @@ from whoosh.fields import STORED, TEXT, Schema
 
 from server.search.analysis import code_analyzer, prose_analyzer
 
-SCHEMA_VERSION = 11  # 11: stems.json and headings.txt (server/search/stemtable.py, headings.py)
+SCHEMA_VERSION = 11  # 11: stems.json, headings.txt, dfs.json (server/search/stemtable.py, headings.py, termstats.py)
 
 
 def build_schema() -> Schema:

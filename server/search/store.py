@@ -307,6 +307,7 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     from server.search.indexer import doc_catalogue, speller_vocabulary, write_sections  # late: analyzers
     from server.search.headings import write_heading_sets
     from server.search.stemtable import STEMS_FILE, stem_table
+    from server.search.termstats import write_df_table
 
     gen = generation_dir(corpus, root)
     try:
@@ -326,6 +327,7 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
                                       encoding="utf-8")
         (tmp / STEMS_FILE).write_text(json.dumps(stem_table(texts), separators=(",", ":")), encoding="utf-8")
         write_heading_sets(corpus, tmp)
+        write_df_table(ix, tmp)
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "fingerprint": corpus.fingerprint,
