@@ -27,7 +27,7 @@ from server.search.text import remember_stems
 from server.search.store import DOCS_FILE, VOCAB_FILE, open_generation, read_sidecar
 
 
-MAX_REMEMBERED = 1024  # sections whose token sets (and heading tokens) stay decoded: about 10 MB at most
+MAX_REMEMBERED = 512  # sections whose token sets (and heading tokens) stay decoded: about 5 MB at most
 
 
 class TokenSets:
