@@ -22,9 +22,13 @@ def write_heading_sets(corpus: Corpus, folder: Path) -> None:
     from server.search.query import heading_tokens
 
     offsets = array("Q", [0])
+    lines: dict[str, bytes] = {}  # headings repeat (every doc has an "Overview"; copies repeat whole docs)
     with open(folder / HEADINGS_FILE, "wb") as out:
         for section in corpus.sections.values():
-            line = (" ".join(sorted(heading_tokens(section_heading(corpus, section)))) + "\n").encode("utf-8")
+            heading = section_heading(corpus, section)
+            line = lines.get(heading)
+            if line is None:
+                line = lines[heading] = (" ".join(sorted(heading_tokens(heading))) + "\n").encode("utf-8")
             out.write(line)
             offsets.append(offsets[-1] + len(line))
     (folder / HEADINGS_INDEX).write_bytes(offsets.tobytes())

@@ -52,7 +52,10 @@ def remember_stems(stems: dict[str, str]) -> None:
 
 def snippet_words(texts) -> set[str]:
     """The distinct words of ``texts`` as a snippet compares them: lowercase, a trailing "." or "," dropped."""
-    return {m.group(0).lower().strip(".,") for text in texts for m in _WORD.finditer(text)}
+    distinct: set[str] = set()
+    for text in set(texts):  # copies of a doc repeat their sections' texts
+        distinct.update(_WORD.findall(text))
+    return {word.lower().strip(".,") for word in distinct}
 
 
 def _matches(word: str, keys: set[str], initials: set[str]) -> bool:
