@@ -1,9 +1,10 @@
 """Where an in-process search_docs query spends its time, against another revision's code in the same run.
 
-    python benchmarks/query_cost.py [--baseline REV] [--queries 60] [--runs 3]
+    python benchmarks/query_cost.py [--baseline REV] [--factor 1] [--queries 60] [--runs 3]
 
 Both code trees (this one, and ``REV`` exported with ``git archive`` into a temporary folder) answer the same
-questions (scale.py's list) over the 1x corpus, each from its own index built beforehand, in fresh processes run
+questions (scale.py's list) over the corpus (``--factor`` copies of it, as scale.py makes them), each from its own
+index built beforehand, in fresh processes run
 alternately, ``--runs`` times each. A process opens the engine, answers one warm-up question, then every question
 once (the first pass: what scale.py's p50 measures, postings and sections met for the first time) and every question
 again (the steady state of a running server). Wall time and the process's CPU time are both shown: on a shared
@@ -24,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from scale import load_questions  # noqa: E402
+from scale import load_questions, make_corpus  # noqa: E402
 
 # Runs inside the tree under test (cwd), so `server` is that tree's package.
 PROBE = r"""
@@ -52,7 +53,7 @@ for owner, name, label in [(em.q, "parse", "parse (words, synonyms, spelling)"),
                            (em.q, "clauses", "query terms"), (em, "rank", "BM25F ranking (postings)"),
                            (em, "make_snippet", "snippets"), (em, "about_something_else", "off-topic check")]:
     timed(owner, name, label)
-e = em.SearchEngine(index_dir=Path(sys.argv[1]))
+e = em.SearchEngine(references=Path(sys.argv[3]), index_dir=Path(sys.argv[1]))
 e.search("how do alarm retries work")
 questions = json.loads(sys.argv[2])
 out = {}
@@ -87,14 +88,14 @@ def export(rev: str, dest: Path) -> Path:
     return dest
 
 
-def build_index(tree: Path, index: Path) -> None:
+def build_index(tree: Path, index: Path, refs: Path) -> None:
     code = ("import sys; sys.path.insert(0, '.'); from pathlib import Path; from server.search.engine import "
-            "SearchEngine; SearchEngine(index_dir=Path(sys.argv[1])).search('alarm')")
-    subprocess.run([sys.executable, "-c", code, str(index)], cwd=tree, check=True, capture_output=True)
+            "SearchEngine; SearchEngine(references=Path(sys.argv[2]), index_dir=Path(sys.argv[1])).search('alarm')")
+    subprocess.run([sys.executable, "-c", code, str(index), str(refs)], cwd=tree, check=True, capture_output=True)
 
 
-def probe(tree: Path, index: Path, questions: list[str]) -> dict:
-    done = subprocess.run([sys.executable, "-c", PROBE, str(index), json.dumps(questions)], cwd=tree,
+def probe(tree: Path, index: Path, refs: Path, questions: list[str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", PROBE, str(index), json.dumps(questions), str(refs)], cwd=tree,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -102,6 +103,7 @@ def probe(tree: Path, index: Path, questions: list[str]) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--baseline", default="HEAD", help="git revision whose code is the baseline (default HEAD)")
+    ap.add_argument("--factor", type=int, default=1, help="copies of the corpus (scale.py's make_corpus)")
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
@@ -109,17 +111,19 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="do-expert-qcost-"))
     try:
         trees = {"baseline": export(args.baseline, work / "baseline"), "current": ROOT}
+        refs = make_corpus(args.factor, work / "refs")
         for name, tree in trees.items():
-            build_index(tree, work / f"index-{name}")
+            build_index(tree, work / f"index-{name}", refs)
         runs: dict[str, list[dict]] = {name: [] for name in trees}
-        for _ in range(max(1, args.runs)):
-            for name, tree in trees.items():  # alternate, so both see the same machine load
-                runs[name].append(probe(tree, work / f"index-{name}", questions))
+        for run in range(max(1, args.runs)):
+            order = list(trees.items())
+            for name, tree in order[::-1] if run % 2 else order:  # alternate, so both see the same machine load
+                runs[name].append(probe(tree, work / f"index-{name}", refs, questions))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{len(questions)} questions, 1x corpus; baseline = {args.baseline}; medians over {args.runs} fresh "
-          "processes per tree, run alternately; ratio = current / baseline, per run pair (median, min-max)\n")
+    print(f"{len(questions)} questions, {args.factor}x corpus; baseline = {args.baseline}; medians over {args.runs} fresh "
+          "processes per tree, run alternately (order swapped every run); ratio = current / baseline, per run pair (median, min-max)\n")
     print("| pass | measure | baseline p50 | current p50 | ratio p50 | baseline p99 | current p99 |")
     print("|---|---|---|---|---|---|---|")
     for passname in ("first", "steady"):
