@@ -105,7 +105,7 @@ class SearchEngine:
         topic_id = self._topic(gen, topic)
         parsed = q.parse(text, gen.speller)
         searcher = gen.searcher()
-        _set_idf(parsed, searcher.reader())
+        _set_idf(parsed, gen.stats)
         if not parsed.words and not parsed.phrases:
             raise InvalidInputError("the query has no searchable words",
                                     hint="ask with API names or plain words, e.g. 'alarm retries backoff'")
@@ -114,7 +114,7 @@ class SearchEngine:
             for hit in searcher.search(phrase, limit=None):
                 extra[hit.docnum] = extra.get(hit.docnum, 0.0) + hit.score
         keep = (lambda d, t=topic_id, of=gen.topic_of: of[d] == t) if topic_id else None
-        candidates, total = rank(searcher, gen.term_scores, q.clauses(parsed, searcher.reader()), extra, keep,
+        candidates, total = rank(searcher, gen.term_scores, q.clauses(parsed, gen.stats), extra, keep,
                                  CANDIDATES)
         keys = q.coverage_keys(parsed, gen.english)
         scored = []  # (final score, BM25F score, bonus, docnum, relevance)
@@ -123,19 +123,20 @@ class SearchEngine:
             bonus = 1 + q.COVERAGE_BONUS * q.coverage(keys, matched, for_rank=True)
             scored.append((score * bonus, score, bonus, docnum, q.relevance(q.coverage(keys, matched), score, keys)))
         scored.sort(key=lambda t: (-t[0], t[3]))
-        # The heading bonus needs each section's stored heading, and reading stored fields is the costly part of a
-        # query: only the leaders get it, the only ones a bonus of at most HEADING_BONUS can reorder into the top.
+        # The heading bonus goes to the leaders only, the only ones a bonus of at most HEADING_BONUS can reorder
+        # into the top.
         head = max(HEADING_CANDIDATES, 2 * limit)
         for i, (_, score, bonus, docnum, rel) in enumerate(scored[:head]):
-            stored = searcher.stored_fields(docnum)
-            bonus += q.HEADING_BONUS * q.coverage(keys, q.heading_tokens(stored["heading"]), for_rank=True)
-            if stored.get("level") == 1:
+            bonus += q.HEADING_BONUS * q.coverage(keys, gen.heading_tokens(docnum), for_rank=True)
+            if gen.level(docnum) == 1:
                 bonus *= q.OVERVIEW_FACTOR
             scored[i] = (score * bonus, score, bonus, docnum, rel)
         scored[:head] = sorted(scored[:head], key=lambda t: (-t[0], t[3]))
         ranked = [(final, docnum, rel) for final, _, _, docnum, rel in scored]
         words = [*parsed.texts, *parsed.corrections.values()]
-        results = [_hit(searcher.stored_fields(docnum), score, rel, words) for score, docnum, rel in ranked[:limit]]
+        gen.load_stems()  # the build's stems, for the snippets
+        stored = {docnum: searcher.stored_fields(docnum) for _, docnum, _ in ranked[:limit]}
+        results = [_hit(stored[docnum], score, rel, words) for score, docnum, rel in ranked[:limit]]
         elsewhere = sorted(foreign_subjects(text)) if about_something_else(text, [r.section for r in results[:3]]) \
             else []
         covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD and not elsewhere
@@ -143,7 +144,7 @@ class SearchEngine:
                               note=None if covered else self._note(gen, elsewhere),
                               suggestion=_suggestion(parsed), results=results)
         if include_text:
-            _attach_text(result, [searcher.stored_fields(d)["markdown"] for _, d, _ in ranked[:limit]],
+            _attach_text(result, [stored[d]["markdown"] for _, d, _ in ranked[:limit]],
                          budget if budget is not None else DEFAULT_TEXT_CHARS)
         return result
 
@@ -266,7 +267,8 @@ def _shared_words(typed: list[str], slug_words: list[str]) -> int:
 
 
 def _set_idf(parsed: q.ParsedQuery, reader) -> None:
-    """Each word's IDF over sections: the highest document frequency of any term its group queries."""
+    """Each word's IDF over sections: the highest document frequency of any term its group queries. ``reader`` is
+    anything with Whoosh's ``doc_count``/``doc_frequency`` (the generation's cached ``TermStats``)."""
     n = reader.doc_count()
     for w in parsed.words:
         df = 0

@@ -8,37 +8,49 @@ section's token set (tokens.txt) is read through mmap.
 from __future__ import annotations
 
 import mmap
+import sys
 import threading
 from array import array
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from server.errors import IndexError_
 from server.search.corpus import CorpusFiles, Document, Section, parse_document
+from server.search.headings import HEADINGS_FILE, HEADINGS_INDEX, LEVELS_FILE
 from server.search.indexer import TOKENS_FILE, TOKENS_INDEX
 from server.search.scorer import TermScores
 from server.search.scoring import SharedIdfBM25F
 from server.search.spelling import Speller
+from server.search.stemtable import STEMS_FILE, stems_from_table
+from server.search.termstats import DF_FILE, TermStats
+from server.search.text import remember_stems
 from server.search.store import DOCS_FILE, VOCAB_FILE, open_generation, read_sidecar
+
+
+MAX_REMEMBERED = 512  # sections whose token sets (and heading tokens) stay decoded: about 5 MB at most
 
 
 class TokenSets:
     """Per-section token sets stored at build time (tokens.txt + tokens.idx), read through mmap: only the pages of
     the sections a query looks at are ever loaded, whatever the size of the corpus."""
 
-    def __init__(self, gen: Path) -> None:
+    def __init__(self, gen: Path, names: tuple[str, str] = (TOKENS_FILE, TOKENS_INDEX)) -> None:
         try:
-            with open(gen / TOKENS_FILE, "rb") as f:
+            with open(gen / names[0], "rb") as f:
                 self._data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if f.seek(0, 2) else b""
             self._offsets = array("Q")
-            self._offsets.frombytes((gen / TOKENS_INDEX).read_bytes())
+            self._offsets.frombytes((gen / names[1]).read_bytes())
         except (OSError, ValueError) as exc:
             raise IndexError_(f"the search index at {gen} lacks readable token sets: {exc}",
                               hint="run 'do-expert index build' to rebuild it") from exc
 
-    def get(self, docnum: int) -> set[str]:
+        # The sets of recently ranked sections, kept: the same sections come back as candidates query after query.
+        self.get = lru_cache(maxsize=MAX_REMEMBERED)(self._read)
+
+    def _read(self, docnum: int) -> frozenset[str]:
         start, end = self._offsets[docnum], self._offsets[docnum + 1]
-        return set(self._data[start:end].decode("utf-8").split())
+        # interned: the sets of many sections share one string per token
+        return frozenset(map(sys.intern, self._data[start:end].decode("utf-8").split()))
 
 
 class Generation:
@@ -51,6 +63,8 @@ class Generation:
         self._local = threading.local()
         self._parsed: dict[str, Document] = {}
         self._tokens = TokenSets(gen)
+        self._headings = TokenSets(gen, (HEADINGS_FILE, HEADINGS_INDEX))
+        self._stems_loaded = False
         self.term_scores = TermScores()
 
     @cached_property
@@ -87,14 +101,44 @@ class Generation:
         s = getattr(self._local, "searcher", None)
         if s is None:
             s = self._local.searcher = self.ix.searcher(weighting=SharedIdfBM25F(B=0.6, K1=1.2))
+            # The BM25F scorer of each new term asks for up to three document frequencies (its IDF, and the shared
+            # body IDF): answered from the generation's cache, the same numbers without the term-table reads.
+            s.doc_frequency = self.stats.doc_frequency
         return s
 
-    def tokens(self, docnum: int) -> set[str]:
+    def tokens(self, docnum: int) -> frozenset[str]:
         return self._tokens.get(docnum)
 
     @cached_property
     def _vocabulary(self) -> dict:
         return read_sidecar(self.path, VOCAB_FILE)
+
+    @cached_property
+    def stats(self) -> TermStats:
+        """Document frequencies from the build's table (dfs.json), read with the first search."""
+        return TermStats(lambda: self.searcher().reader(), read_sidecar(self.path, DF_FILE))
+
+    @cached_property
+    def _levels(self) -> bytes:
+        try:
+            return (self.path / LEVELS_FILE).read_bytes()
+        except OSError as exc:
+            raise IndexError_(f"the search index at {self.path} lacks a readable {LEVELS_FILE}: {exc}",
+                              hint="run 'do-expert index build' to rebuild it") from exc
+
+    def level(self, docnum: int) -> int:
+        """1 for a doc's overview, 2 for a '##' section, 3 for a '###' one (headings.py)."""
+        return self._levels[docnum]
+
+    def heading_tokens(self, docnum: int) -> frozenset[str]:
+        """The tokens of a section's heading path, as the build stored them (headings.py)."""
+        return self._headings.get(docnum)
+
+    def load_stems(self) -> None:
+        """Hand the build's stems (stems.json) to the snippet code, once: on the first search, not at start."""
+        if not self._stems_loaded:
+            remember_stems(stems_from_table(read_sidecar(self.path, STEMS_FILE)))
+            self._stems_loaded = True
 
     @cached_property
     def speller(self) -> Speller:

@@ -42,13 +42,18 @@ def _identifier_words(ident: str) -> tuple[str, ...]:
     return tuple(parts[1:]) if len(parts) > 1 else ()
 
 
+def section_heading(corpus: Corpus, section: Section) -> str:
+    """The heading field: the section's heading path (a doc's top section: its title), identifier words added."""
+    heading = " ".join([*section.path]) if section.level > 1 else f"{corpus.docs[section.doc_id].title} overview"
+    return with_identifier_words(heading)
+
+
 def section_fields(corpus: Corpus, section: Section) -> dict:
     doc = corpus.docs[section.doc_id]
-    heading = " ".join([*section.path]) if section.level > 1 else f"{doc.title} overview"
     return {
         "id": section.id,
         "topic": section.doc_id,
-        "heading": with_identifier_words(heading),
+        "heading": section_heading(corpus, section),
         "doc_terms": with_identifier_words(" ".join([doc.title, *doc.keywords])),
         "body": section_text(section),
         "code": " ".join([*section.code, section.heading]),  # parents with no text of their own keep only theirs

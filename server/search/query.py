@@ -129,11 +129,16 @@ def parse(text: str, speller=None) -> ParsedQuery:
 
 
 def _group(text: str, weight: float) -> list:
-    terms = []
-    for fieldname, analyzer in (("heading", _PROSE), ("body", _PROSE), ("doc_terms", _PROSE), ("code", _CODE)):
-        for tok in dict.fromkeys(_tokens(analyzer, text)):
-            terms.append(Term(fieldname, tok, boost=FIELD_WEIGHTS[fieldname] * weight))
-    return terms
+    return [Term(fieldname, tok, boost=FIELD_WEIGHTS[fieldname] * weight) for fieldname, tok in _analyzed(text)]
+
+
+@lru_cache(maxsize=65536)  # a query analyses each word several times, and agents reuse the same words
+def _analyzed(text: str) -> tuple[tuple[str, str], ...]:
+    """The (field, token) pairs of one word's OR group, in order."""
+    return tuple((fieldname, tok)
+                 for fieldname, analyzer in (("heading", _PROSE), ("body", _PROSE), ("doc_terms", _PROSE),
+                                             ("code", _CODE))
+                 for tok in dict.fromkeys(_tokens(analyzer, text)))
 
 
 def build(parsed: ParsedQuery, reader=None):

@@ -11,7 +11,7 @@ from whoosh.fields import STORED, TEXT, Schema
 
 from server.search.analysis import code_analyzer, prose_analyzer
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12  # 11: stems.json, headings.txt, dfs.json; 12: levels.bin, vocab.json "english"
 
 
 def build_schema() -> Schema:

@@ -16,6 +16,7 @@ import heapq
 import threading
 from array import array
 from collections import OrderedDict
+from functools import lru_cache
 from operator import itemgetter
 
 MAX_CACHED_POSTINGS = 1_000_000  # about 12 MB of arrays; a term with more postings than this is never cached
@@ -64,14 +65,15 @@ class TermScores:
         """The same scores (tests check it), a postings block at a time from the whoosh3 codec's leaf matcher, with
         the field lengths read once per field: several times faster, which is what a first search on a large
         corpus waits for. Relies on codec internals; any mismatch raises and the caller takes the public path."""
-        scorer = searcher.weighting.scorer(searcher, field, token)
-        if type(scorer).__name__ != "BM25FScorer" or not searcher.is_atomic():
+        parameters = getattr(searcher.weighting, "parameters", None)  # SharedIdfBM25F's, without a scorer
+        found = parameters(searcher, field, token) if parameters is not None else None
+        if found is None or not searcher.is_atomic():
             raise TypeError("not a single-segment BM25F search")
-        idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        idf, avgfl, b, k1 = found
         lengths = self._lengths(searcher.reader(), field)
         matcher = searcher.reader().postings(field, token)
         ids, scores = array("I"), array("d")
-        norm = [k1 * ((1 - b) + b * fl / avgfl) for fl in _BYTE_LENGTHS]
+        norm = _norms(k1, b, avgfl)
         while matcher.is_active():
             if matcher._ids is None:
                 matcher._read_ids()
@@ -104,6 +106,11 @@ def _byte_lengths() -> list[float]:
 
 
 _BYTE_LENGTHS = _byte_lengths()
+
+
+@lru_cache(maxsize=256)  # one per field and index: every term of a field shares its length normalisation
+def _norms(k1: float, b: float, avgfl: float) -> tuple[float, ...]:
+    return tuple(k1 * ((1 - b) + b * fl / avgfl) for fl in _BYTE_LENGTHS)
 
 
 def rank(searcher, terms: TermScores, clauses: list[tuple[str, str, float]], extra: dict[int, float] | None,

@@ -17,7 +17,23 @@ class SharedIdfBM25F(BM25F):
     def scorer(self, searcher, fieldname, text, qf=1):
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         if fieldname in PROSE_FIELDS and isinstance(scorer, BM25FScorer):
-            parent = searcher.get_parent()
-            # +1 document: a word absent from all bodies keeps a finite, high IDF
-            scorer.idf = max(parent.idf("body", text), 0.0) if parent.doc_frequency("body", text) else scorer.idf
+            scorer.idf = _shared_idf(searcher, text, scorer.idf)
         return scorer
+
+    def parameters(self, searcher, fieldname, text) -> tuple[float, float, float, float] | None:
+        """(idf, avgfl, B, K1) of the scorer ``scorer`` builds, without building it: its set-up reads the term's
+        entry from the index once more, for a maximum score that the ranking (server/search/scorer.py) never uses.
+        None for a field that is not scorable."""
+        if not searcher.schema[fieldname].scorable:
+            return None
+        parent = searcher.get_parent()
+        idf = parent.idf(fieldname, text)
+        if fieldname in PROSE_FIELDS:
+            idf = _shared_idf(searcher, text, idf)
+        return idf, parent.avg_field_length(fieldname) or 1, self._field_B.get(fieldname, self.B), self.K1
+
+
+def _shared_idf(searcher, text: str, own: float) -> float:
+    parent = searcher.get_parent()
+    # +1 document: a word absent from all bodies keeps a finite, high IDF
+    return max(parent.idf("body", text), 0.0) if parent.doc_frequency("body", text) else own

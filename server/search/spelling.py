@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
@@ -42,11 +43,13 @@ class Speller:
         self._by_length: dict[int, list[str]] = {}
         for w in counts:
             self._by_length.setdefault(len(w), []).append(w)
+        # difflib over a length bucket costs a millisecond or more; agents repeat their unknown words
+        self.correct = lru_cache(maxsize=4096)(self._correct)
 
     def __contains__(self, word: str) -> bool:
         return word.lower() in self.counts
 
-    def correct(self, word: str) -> str | None:
+    def _correct(self, word: str) -> str | None:
         """The best corpus word for an unknown ``word``, or None when nothing is close enough."""
         low = word.lower()
         if low in self.counts or len(low) < 4 or any(c.isdigit() for c in low):

@@ -32,3 +32,11 @@ def test_rank_equals_whoosh_or_query(real_engine, text):
     theirs = searcher.search(Or([Term(f, t, boost=b) for f, t, b in clauses]), limit=20)
     assert [round(s, 6) for _, s in ours] == [round(h.score, 6) for h in theirs]
     assert total == len(theirs)
+
+
+@pytest.mark.parametrize("field, token", TERMS)
+def test_scoring_parameters_equal_the_whoosh_scorers(real_engine, field, token):
+    """The ranking takes (idf, avgfl, B, K1) without building Whoosh's scorer; they must be the scorer's own."""
+    searcher = real_engine.current().searcher()
+    scorer = searcher.weighting.scorer(searcher, field, token)
+    assert searcher.weighting.parameters(searcher, field, token) == (scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
