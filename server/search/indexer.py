@@ -17,14 +17,26 @@ TOKEN_FIELDS = ("heading", "body", "doc_terms", "code")  # the fields whose term
 MIN_OWN_TEXT = 80  # a '##' whose text is only its heading is searched (and snippeted) through its subsections
 
 
-def section_text(section: Section) -> str:
-    """The section's prose without its heading line: what snippets are cut from."""
+def section_text(section: Section, memo: dict | None = None) -> str:
+    """The section's prose without its heading line: what snippets are cut from. ``memo``: a build's cache of
+    Markdown already converted (copied docs repeat their sections' Markdown)."""
     own = section.own_markdown
     if section.level > 1:
         own = own.split("\n", 1)[1] if "\n" in own else ""
     if len(own.strip()) < MIN_OWN_TEXT and section.children:
         own = section.markdown.split("\n", 1)[1] if "\n" in section.markdown else own
-    return markdown_to_text(own)
+    return _memoised(memo, markdown_to_text, own)
+
+
+def _memoised(memo: dict | None, fn, text: str) -> str:
+    """``fn(text)``, looked up in ``memo`` (keyed by function and text) when one is given."""
+    if memo is None:
+        return fn(text)
+    key = (fn, text)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = fn(text)
+    return got
 
 
 def with_identifier_words(text: str) -> str:
@@ -42,15 +54,18 @@ def _identifier_words(ident: str) -> tuple[str, ...]:
     return tuple(parts[1:]) if len(parts) > 1 else ()
 
 
-def section_fields(corpus: Corpus, section: Section) -> dict:
+def section_fields(corpus: Corpus, section: Section, memo: dict | None = None) -> dict:
+    """The indexed fields of one section. ``memo``: a dict kept for one build, so a text met again (a doc's title
+    and keywords in each of its sections, the sections of copied docs) is derived once and shared: the same string
+    object also lets the segment writer find its analysis without hashing the text again."""
     doc = corpus.docs[section.doc_id]
     heading = " ".join([*section.path]) if section.level > 1 else f"{doc.title} overview"
     return {
         "id": section.id,
         "topic": section.doc_id,
-        "heading": with_identifier_words(heading),
-        "doc_terms": with_identifier_words(" ".join([doc.title, *doc.keywords])),
-        "body": section_text(section),
+        "heading": _memoised(memo, with_identifier_words, heading),
+        "doc_terms": _memoised(memo, with_identifier_words, " ".join([doc.title, *doc.keywords])),
+        "body": section_text(section, memo),
         "code": " ".join([*section.code, section.heading]),  # parents with no text of their own keep only theirs
         "level": section.level,
     }
@@ -72,10 +87,11 @@ def write_sections(ix, corpus: Corpus, folder: Path) -> list[str]:
         writer = FastSegmentWriter(ix)
         offsets = array("Q", [0])
         texts = []
+        memo: dict = {}  # derived texts, for this build only
         try:
             with open(folder / TOKENS_FILE, "wb") as out:
                 for section in corpus.sections.values():
-                    fields = section_fields(corpus, section)
+                    fields = section_fields(corpus, section, memo)
                     terms = writer.add_document(**fields, **stored_fields(corpus, section))
                     tokens = set().union(*(terms.get(name, ()) for name in TOKEN_FIELDS))
                     line = (" ".join(sorted(tokens)) + "\n").encode("utf-8")

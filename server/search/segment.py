@@ -35,6 +35,7 @@ from whoosh.writing import SegmentWriter
 from server.search.analysis import IDENT_RE, CodeTokenizer, identifier_parts
 
 EQUIVALENT_PROSE_TOKEN = re.compile(r"\w+(?:\.\w+)*")
+ANALYSIS_CACHE_CHARS = 16 * 1024 * 1024  # repeated texts kept for reuse, in characters (10x our corpus)
 M_TRIM_THRESHOLD = -1  # glibc mallopt parameter
 DEFAULT_TRIM_THRESHOLD = 128 * 1024
 
@@ -135,16 +136,31 @@ _PACKED_FREQS = [pack_uint(f) for f in range(4096)]  # Frequency values: the ter
 
 
 def _position_values(positions: list[int], single: dict[int, bytes]) -> bytes:
-    """Positions.encode: the count, then the pickled position deltas. Always a new bytes object: Whoosh pickles a
-    block's values as a tuple, and pickle would write a repeated object as a back-reference, not as Whoosh does."""
+    """Positions.encode: the count, then the pickled position deltas. A single position's value is shared (see
+    ``_distinct_objects`` for why the block writer then copies repeats)."""
     if len(positions) == 1:
         p = positions[0]
         v = single.get(p)
         if v is None:
-            v = single[p] = dumps([p], 2)
-        return _ONE + v
+            v = single[p] = _ONE + dumps([p], 2)
+        return v
     deltas = [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
     return pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+def _distinct_objects(values: list[bytes]) -> list[bytes]:
+    """``values`` with every repeated object replaced by an equal copy. Whoosh pickles a block's values as a tuple,
+    and pickle writes an object it has seen before as a back-reference; Whoosh's own writer never repeats an object,
+    so neither may this one (equal values that are distinct objects are written in full, as Whoosh does)."""
+    seen: set[int] = set()
+    out = []
+    for v in values:
+        if id(v) in seen:
+            v = bytes(memoryview(v))  # a new object (bytes(v) and v[:] return v itself)
+        else:
+            seen.add(id(v))
+        out.append(v)
+    return out
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -174,7 +190,13 @@ class FastSegmentWriter(SegmentWriter):
         # weights, values]
         self._inverted: dict[str, dict] = {}
         self._lengths: dict[str, array] = {}  # field -> per-docnum length as the length column rounds it
-        self._last_analysis: dict[str, tuple] = {}  # field -> (value, length, items, terms) of the last document
+        # field -> text -> (length, items, terms) for texts met more than once (every section of a doc repeats its
+        # doc's doc_terms; copied docs repeat every field): analyzed twice at most. Texts met once are remembered by
+        # hash only, so a corpus without repeats does not keep its analyses twice.
+        self._analyses: dict[str, dict[str, tuple]] = {}
+        self._seen_hashes: set[int] = set()
+        self._analysed_chars = 0
+        self._single_positions: dict[int, bytes] = {}  # position -> encoded value of a one-position posting
 
     def add_document(self, **fields) -> dict[str, set]:
         self._check_state()
@@ -231,12 +253,20 @@ class FastSegmentWriter(SegmentWriter):
             return length, terms
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not text")
-        last = self._last_analysis.get(name)
-        if last is not None and last[0] == value:  # doc_terms: every section of a doc repeats its doc's text
-            _, length, items, terms = last
-        else:
-            length, items, terms = self._analyze_text(name, kind, value)
-            self._last_analysis[name] = (value, length, items, terms)
+        analyses = self._analyses.get(name)
+        if analyses is None:
+            analyses = self._analyses[name] = {}
+        cached = analyses.get(value)
+        if cached is None:
+            cached = self._analyze_text(name, kind, value)
+            seen = self._seen_hashes
+            key = hash((name, value))
+            if key not in seen:
+                seen.add(key)
+            elif self._analysed_chars < ANALYSIS_CACHE_CHARS:
+                analyses[value] = cached
+                self._analysed_chars += len(value)
+        length, items, terms = cached
         for term, v in items:
             entry = inv.get(term)
             if entry is None:
@@ -247,7 +277,9 @@ class FastSegmentWriter(SegmentWriter):
         return length, terms
 
     def _analyze_text(self, name: str, kind: str, value: str) -> tuple[int, list, set]:
-        """A field's length, its (term, value) pairs (positions or frequency) and its set of terms."""
+        """A field's length, its (term, value) pairs and its set of terms. The value is the frequency, or for a
+        positions field (number of positions, encoded positions), encoded once here however often the text
+        recurs. Nothing may modify what this returns: it is cached and shared."""
         if kind == "prose-positions":
             kept, first = self._prose[name].terms(value)
             grouped: dict[str, list[int]] = {}
@@ -257,11 +289,12 @@ class FastSegmentWriter(SegmentWriter):
                     grouped[term] = [pos]
                 else:
                     at.append(pos)
-            items = grouped.items()
+            single = self._single_positions
+            items = [(term, (float(len(ps)), _position_values(ps, single))) for term, ps in grouped.items()]
         else:
             kept = self._prose[name].terms(value)[0] if kind == "prose" else self._code_terms.terms(value)
             items = Counter(kept).items()
-        items = list(items)  # positions lists are shared when reused: nothing appends to them after this
+            items = list(items)
         return len(kept), items, set(grouped if kind == "prose-positions" else kept)
 
     # commit() -> _finalize_segment() -> _flush_segment(): the postings are written here instead of from the pool
@@ -283,13 +316,12 @@ class FastSegmentWriter(SegmentWriter):
                     ids, weights, values = inv[tbytes]
                     self._write_term(fw, tbytes, ids, array("f", weights), values, lengths)
             else:
-                single: dict[int, bytes] = {}
                 # str order is UTF-8 byte order, the order Whoosh's pool sorts terms in
                 for term in sorted(inv):
                     ids, vs = inv[term]
                     if kind == "prose-positions":
-                        weights = array("f", map(len, vs))
-                        values = [_position_values(p, single) for p in vs]
+                        weights = array("f", [v[0] for v in vs])
+                        values = [v[1] for v in vs]
                     else:
                         weights = array("f", vs)
                         values = (list(map(_PACKED_FREQS.__getitem__, vs)) if max(vs) < len(_PACKED_FREQS)
@@ -343,7 +375,8 @@ class FastSegmentWriter(SegmentWriter):
             mini_weights = tuple(weights)
         fixed = pw._format.fixed_value_size()
         if fixed is None or fixed < 0:
-            mini_values = tuple(pw._values)
+            values = pw._values
+            mini_values = tuple(values if len(set(map(id, values))) == len(values) else _distinct_objects(values))
         elif fixed == 0:
             mini_values = None
         else:
