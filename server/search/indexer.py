@@ -88,13 +88,17 @@ def write_sections(ix, corpus: Corpus, folder: Path) -> list[str]:
         offsets = array("Q", [0])
         texts = []
         memo: dict = {}  # derived texts, for this build only
+        lines: dict[tuple, bytes] = {}  # tokens.txt lines by their fields' texts: copied sections repeat them
         try:
             with open(folder / TOKENS_FILE, "wb") as out:
                 for section in corpus.sections.values():
                     fields = section_fields(corpus, section, memo)
                     terms = writer.add_document(**fields, **stored_fields(corpus, section))
-                    tokens = set().union(*(terms.get(name, ()) for name in TOKEN_FIELDS))
-                    line = (" ".join(sorted(tokens)) + "\n").encode("utf-8")
+                    key = tuple(fields[name] for name in TOKEN_FIELDS)  # the line is a function of these texts
+                    line = lines.get(key)
+                    if line is None:
+                        tokens = set().union(*(terms.get(name, ()) for name in TOKEN_FIELDS))
+                        line = lines[key] = (" ".join(sorted(tokens)) + "\n").encode("utf-8")
                     out.write(line)
                     offsets.append(offsets[-1] + len(line))
                     texts.append(f"{fields['heading']} {fields['body']} {fields['code']}")

@@ -20,6 +20,7 @@ import ctypes
 import ctypes.util
 import re
 import zlib
+from operator import itemgetter, sub
 from array import array
 from collections import Counter
 from contextlib import contextmanager
@@ -132,6 +133,7 @@ class CodeTerms:
 
 
 _ONE = pack_uint(1)
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _PACKED_FREQS = [pack_uint(f) for f in range(4096)]  # Frequency values: the term's count in the field, packed
 
 
@@ -144,23 +146,18 @@ def _position_values(positions: list[int], single: dict[int, bytes]) -> bytes:
         if v is None:
             v = single[p] = _ONE + dumps([p], 2)
         return v
-    deltas = [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
+    deltas = [positions[0], *map(sub, positions[1:], positions)]
     return pack_uint(len(deltas)) + dumps(deltas, 2)
 
 
-def _distinct_objects(values: list[bytes]) -> list[bytes]:
-    """``values`` with every repeated object replaced by an equal copy. Whoosh pickles a block's values as a tuple,
-    and pickle writes an object it has seen before as a back-reference; Whoosh's own writer never repeats an object,
-    so neither may this one (equal values that are distinct objects are written in full, as Whoosh does)."""
-    seen: set[int] = set()
-    out = []
-    for v in values:
-        if id(v) in seen:
-            v = bytes(memoryview(v))  # a new object (bytes(v) and v[:] return v itself)
-        else:
-            seen.add(id(v))
-        out.append(v)
-    return out
+def _distinct_objects(values: list[bytes]) -> tuple[bytes, ...]:
+    """``values`` as distinct objects. Whoosh pickles a block's values as a tuple, and pickle writes an object it has
+    seen before as a back-reference; Whoosh's own writer never repeats an object, so neither may this one (equal
+    values that are distinct objects are written in full, as Whoosh does). When any object repeats, all are copied:
+    one pass in C, cheaper than finding the repeats in Python."""
+    if len(set(map(id, values))) == len(values):
+        return tuple(values)
+    return tuple(map(bytes, map(memoryview, values)))  # new objects (bytes(v) and v[:] would return v itself)
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -257,29 +254,37 @@ class FastSegmentWriter(SegmentWriter):
         if analyses is None:
             analyses = self._analyses[name] = {}
         cached = analyses.get(value)
-        if cached is None:
-            cached = self._analyze_text(name, kind, value)
-            seen = self._seen_hashes
-            key = hash((name, value))
-            if key not in seen:
-                seen.add(key)
-            elif self._analysed_chars < ANALYSIS_CACHE_CHARS:
-                analyses[value] = cached
-                self._analysed_chars += len(value)
-        length, items, terms = cached
+        if cached is not None:
+            # a text met before: its postings go straight onto the posting lists it was resolved to
+            length, appends, terms = cached
+            for add_id, add_value, v in appends:
+                add_id(docnum)
+                add_value(v)
+            return length, terms
+        length, items, terms = self._analyze_text(name, kind, value)
+        seen = self._seen_hashes
+        key = hash((name, value))
+        keep = key in seen and self._analysed_chars < ANALYSIS_CACHE_CHARS
+        seen.add(key)
+        appends = []
         for term, v in items:
             entry = inv.get(term)
             if entry is None:
-                inv[term] = ([docnum], [v])
-            else:
-                entry[0].append(docnum)
-                entry[1].append(v)
+                entry = inv[term] = ([], [])
+            ids, values = entry
+            ids.append(docnum)
+            values.append(v)
+            if keep:
+                appends.append((ids.append, values.append, v))
+        if keep:
+            analyses[value] = (length, appends, terms)
+            self._analysed_chars += len(value)
         return length, terms
 
     def _analyze_text(self, name: str, kind: str, value: str) -> tuple[int, list, set]:
         """A field's length, its (term, value) pairs and its set of terms. The value is the frequency, or for a
         positions field (number of positions, encoded positions), encoded once here however often the text
-        recurs. Nothing may modify what this returns: it is cached and shared."""
+        recurs. The set of terms is cached and shared: nothing may modify it."""
         if kind == "prose-positions":
             kept, first = self._prose[name].terms(value)
             grouped: dict[str, list[int]] = {}
@@ -320,8 +325,8 @@ class FastSegmentWriter(SegmentWriter):
                 for term in sorted(inv):
                     ids, vs = inv[term]
                     if kind == "prose-positions":
-                        weights = array("f", [v[0] for v in vs])
-                        values = [v[1] for v in vs]
+                        weights = array("f", map(_FIRST, vs))
+                        values = list(map(_SECOND, vs))
                     else:
                         weights = array("f", vs)
                         values = (list(map(_PACKED_FREQS.__getitem__, vs)) if max(vs) < len(_PACKED_FREQS)
@@ -366,7 +371,7 @@ class FastSegmentWriter(SegmentWriter):
         if not pw._blockcount:
             postfile.write(WHOOSH3_HEADER_MAGIC)
         ids, weights = pw._ids, pw._weights
-        deltas = (ids[0], *[b - a for a, b in zip(ids, ids[1:])])
+        deltas = (ids[0], *map(sub, ids[1:], ids))
         if weights.count(1.0) == len(weights):
             mini_weights = None
         elif weights.count(weights[0]) == len(weights):
@@ -375,8 +380,7 @@ class FastSegmentWriter(SegmentWriter):
             mini_weights = tuple(weights)
         fixed = pw._format.fixed_value_size()
         if fixed is None or fixed < 0:
-            values = pw._values
-            mini_values = tuple(values if len(set(map(id, values))) == len(values) else _distinct_objects(values))
+            mini_values = _distinct_objects(pw._values)
         elif fixed == 0:
             mini_values = None
         else:
