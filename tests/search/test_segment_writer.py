@@ -164,3 +164,47 @@ def test_equivalent_prose_pattern_finds_the_same_tokens(text):
     from server.search.segment import EQUIVALENT_PROSE_TOKEN
 
     assert EQUIVALENT_PROSE_TOKEN.findall(text) == prose_analyzer().items[0].expression.findall(text)
+
+
+def _copied_corpus(folder: Path, copies: int) -> Corpus:
+    """references/ plus copies of every doc under new ids, as a corpus of copied docs has (benchmarks/scale.py)."""
+    import re
+
+    folder.mkdir()
+    for path in sorted(references_dir().glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        (folder / path.name).write_text(text, encoding="utf-8")
+        if path.name.lower() == "readme.md":
+            continue
+        for k in range(1, copies + 1):
+            copy = re.sub(r"^id:\s*\S+\s*$", f"id: {path.stem}-c{k}", text, count=1, flags=re.MULTILINE)
+            copy = re.sub(r"^aliases:.*$", "aliases: []", copy, count=1, flags=re.MULTILINE)
+            (folder / f"{path.stem}-c{k}.md").write_text(copy, encoding="utf-8")
+    return Corpus(folder)
+
+
+def test_build_of_copied_docs_derives_what_each_section_alone_gives(tmp_path):
+    """A build reuses what it derived for a text it met before (fields, token lines, word counts); every section's
+    token line and the speller's vocabulary must still be what deriving each section on its own gives."""
+    import json
+    from collections import Counter
+
+    from server.search.indexer import TOKENS_FILE
+    from server.search.query import section_tokens
+    from server.search.spelling import _WORD
+    from server.search.store import VOCAB_FILE, build
+
+    corpus = _copied_corpus(tmp_path / "refs", copies=2)
+    gen = build(corpus, tmp_path / "index")
+    lines = (gen / TOKENS_FILE).read_text(encoding="utf-8").splitlines()
+    fields = [section_fields(corpus, s) for s in corpus.sections.values()]
+    assert len(lines) == len(fields) == 3 * len(_real_documents())
+    for line, section in zip(lines, fields):
+        assert line.split() == sorted(section_tokens(section)), section["id"]
+    by_form: Counter[str] = Counter()
+    for f in fields:
+        by_form.update(_WORD.findall(f"{f['heading']} {f['body']} {f['code']}"))
+    counts: Counter[str] = Counter()
+    for word, n in by_form.items():
+        counts[word.lower()] += n
+    assert json.loads((gen / VOCAB_FILE).read_text(encoding="utf-8"))["counts"] == dict(counts)
