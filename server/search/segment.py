@@ -169,6 +169,7 @@ class FastSegmentWriter(SegmentWriter):
         if self.docnum != 0 or self.segments:
             raise ValueError("the fast segment writer only writes a fresh, empty index")
         self._prose: dict[str, ProseTerms] = {}
+        schema_field_analyzer: dict[str, object] = {}
         self._code_terms = CodeTerms()
         self._kinds: dict[str, str] = {}
         for name, field in self.schema.items():
@@ -177,7 +178,11 @@ class FastSegmentWriter(SegmentWriter):
                 kind = "whoosh"
             elif ProseTerms.handles(field.analyzer) and type(fmt) in (Frequency, Positions):
                 kind = "prose-positions" if type(fmt) is Positions else "prose"
-                self._prose[name] = ProseTerms(field.analyzer)
+                # fields sharing one analyzer object (heading, body, doc_terms) share its word cache
+                shared = next((p for n, p in self._prose.items() if schema_field_analyzer[n] is field.analyzer),
+                              None)
+                self._prose[name] = shared or ProseTerms(field.analyzer)
+                schema_field_analyzer[name] = field.analyzer
             elif type(field.analyzer) is CodeTokenizer and type(fmt) is Frequency:
                 kind = "code"
             else:
