@@ -29,14 +29,19 @@ def section_text(section: Section, memo: dict | None = None) -> str:
 
 
 def _memoised(memo: dict | None, fn, text: str) -> str:
-    """``fn(text)``, looked up in ``memo`` (keyed by function and text) when one is given."""
+    """``fn(text)``, looked up in ``memo`` (keyed by function and text) when one is given.
+
+    When ``fn`` returns its argument itself, so does this (the caller's object, not the one first memoised): the
+    stored fields are pickled per document, and pickle writes a string object met twice in one document (a
+    heading that is also the section's path) as a back-reference, so which object is returned shows in the bytes."""
     if memo is None:
         return fn(text)
     key = (fn, text)
     got = memo.get(key)
     if got is None:
-        got = memo[key] = fn(text)
-    return got
+        result = fn(text)
+        got = memo[key] = (result, result is text)
+    return text if got[1] else got[0]
 
 
 def with_identifier_words(text: str) -> str:

@@ -208,3 +208,19 @@ def test_build_of_copied_docs_derives_what_each_section_alone_gives(tmp_path):
     for word, n in by_form.items():
         counts[word.lower()] += n
     assert json.loads((gen / VOCAB_FILE).read_text(encoding="utf-8"))["counts"] == dict(counts)
+
+
+def test_memoised_fields_write_what_fresh_fields_write(tmp_path):
+    """A build derives a text met again once (section_fields' memo), so copied sections share string objects; the
+    stored fields are pickled per document, where object identity shows (a string met twice is a back-reference).
+    The files must be what Whoosh's writer writes from fields derived afresh for every section."""
+    corpus = _copied_corpus(tmp_path / "refs", copies=1)
+    memo: dict = {}
+    fresh = [{**section_fields(corpus, s), **stored_fields(corpus, s)} for s in corpus.sections.values()]
+    memoised = [{**section_fields(corpus, s, memo), **stored_fields(corpus, s)} for s in corpus.sections.values()]
+    _build(tmp_path / "whoosh", fresh, SegmentWriter, compound=False)
+    _build(tmp_path / "fast", memoised, FastSegmentWriter, compound=False)
+    want, have = _segment_files(tmp_path / "whoosh"), _segment_files(tmp_path / "fast")
+    assert sorted(want) == sorted(have)
+    for ext in want:
+        assert have[ext] == want[ext], ext
