@@ -29,7 +29,7 @@ from pickle import dumps
 
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.formats import Frequency, Positions
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
@@ -214,6 +214,7 @@ class FastSegmentWriter(SegmentWriter):
         self._seen_hashes: set[int] = set()
         self._analysed_chars = 0
         self._single_positions: dict[int, bytes] = {}  # position -> encoded value of a one-position posting
+        self._length_columns: dict[str, object] = {}  # field -> its length column's writer
 
     def add_document(self, **fields) -> dict[str, set]:
         self._check_state()
@@ -225,24 +226,31 @@ class FastSegmentWriter(SegmentWriter):
         self._check_fields(schema, fields)
         indexed_terms: dict[str, set] = {}
         pdw.start_doc(docnum)
+        stored = pdw._storedfields
         try:
             for name in sorted(fields):
                 value = fields[name]
                 if value is None:
                     continue
                 field = schema[name]
-                length = 0
                 if field.indexed:
                     length, terms = self._index(name, field, value, docnum)
                     indexed_terms[name] = terms
-                    if not field.scorable:
-                        length = 0  # only scorable fields keep a length
-                    elif length:
+                    if length and field.scorable:  # only scorable fields keep a length
                         lengths = self._lengths.setdefault(name, array("I"))
                         lengths.extend([0] * (docnum + 1 - len(lengths)))
                         lbyte = length_to_byte(length)  # what the length column keeps, and Whoosh reads back
                         lengths[docnum] = byte_to_length(lbyte) if lbyte else 0
-                pdw.add_field(name, field, value if field.stored else None, length)
+                        # W3PerDocWriter.add_field's length part, with the column writer looked up once
+                        column = self._length_columns.get(name)
+                        if column is None:
+                            pdw.add_column_value(_lenfield(name), LENGTHS_COLUMN, lbyte)
+                            self._length_columns[name] = pdw._colwriters[_lenfield(name)]
+                        else:
+                            column.add(docnum, lbyte)
+                        pdw._fieldlengths[name] += length
+                if field.stored:  # W3PerDocWriter.add_field's stored part
+                    stored[name] = value
                 if field.column_type:
                     pdw.add_column_value(name, field.column_type, field.to_column_value(value))
         except Exception:
@@ -368,7 +376,7 @@ class FastSegmentWriter(SegmentWriter):
             end = min(n, start + limit)
             pw._ids = block_ids = ids[start:end]
             pw._weights = block_weights = weights[start:end]
-            pw._values = [v for v in values[start:end] if v]  # add_posting keeps only non-empty values
+            pw._values = list(filter(None, values[start:end]))  # add_posting keeps only non-empty values
             # the lengths Whoosh's add_postings reads back from the length column (0: none, which add_posting skips)
             block_lengths = list(map(lengths.__getitem__, block_ids))
             shortest = min(block_lengths)
