@@ -85,7 +85,8 @@ def write_sections(ix, corpus: Corpus, folder: Path) -> list[str]:
     index order) with byte offsets in tokens.idx, for the coverage rerank to read through mmap. The token set is
     the set of terms the section was indexed under, as the writer reports it (no second analysis). Returns each
     section's searchable text (heading, body, code), from which the speller's vocabulary is counted."""
-    from server.search.segment import FastSegmentWriter, gc_paused, heap_kept
+    from server.search.build_memory import gc_paused, heap_kept
+    from server.search.segment import FastSegmentWriter
 
     with heap_kept(), gc_paused():
         # One segment from a fresh writer: document numbers follow insertion order, which tokens.txt relies on.

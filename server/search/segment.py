@@ -7,6 +7,8 @@ at 50x the corpus take over 200 times as long as SQLite FTS5's. This writer keep
 
 - the prose and code analyzers are re-done with a per-word cache (a word is lowercased, checked against the stop
   list and Porter2-stemmed once per build, not once per occurrence), producing the same terms and positions;
+- a field text met again (a doc's title and keywords in each of its sections; every text of a copied doc) is not
+  analyzed again: its postings go straight onto the posting lists resolved the second time it was met;
 - postings are inverted in plain dicts (documents arrive in docnum order, so every posting list is already sorted);
 - each term's posting list goes to Whoosh's block encoder in slices of its block size, not one posting at a time.
 
@@ -16,15 +18,11 @@ Fields whose analyzer is neither of ours go through Whoosh's own ``field.index``
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import re
 import zlib
-from operator import itemgetter, sub
 from array import array
 from collections import Counter
-from contextlib import contextmanager
+from operator import itemgetter, sub
 from pickle import dumps
 
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -38,46 +36,6 @@ from server.search.analysis import IDENT_RE, CodeTokenizer, identifier_parts
 
 EQUIVALENT_PROSE_TOKEN = re.compile(r"\w+(?:\.\w+)*")
 ANALYSIS_CACHE_CHARS = 16 * 1024 * 1024  # repeated texts kept for reuse, in characters (10x our corpus)
-M_TRIM_THRESHOLD = -1  # glibc mallopt parameter
-DEFAULT_TRIM_THRESHOLD = 128 * 1024
-
-
-@contextmanager
-def heap_kept():
-    """Keep freed heap memory in the process while a segment is written (glibc only; elsewhere a no-op).
-
-    Whoosh compresses every posting block and every document's stored fields with ``zlib.compress``, which
-    allocates and frees about 256 KB of deflate state per call. glibc hands that memory back to the kernel at each
-    free (the heap top is trimmed past 128 KB), so every call page-faults it in again: 50-70 us per call, against
-    about 10 us with the memory kept, and a 50x build makes tens of thousands of calls. The usual threshold (and a
-    trim) is restored afterwards, so a server that built its index does not keep the build's peak."""
-    libc = None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        if not libc.mallopt(M_TRIM_THRESHOLD, 1 << 30):
-            libc = None
-    except (OSError, AttributeError):
-        libc = None
-    try:
-        yield
-    finally:
-        if libc is not None:
-            libc.mallopt(M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD)
-            libc.malloc_trim(0)
-
-
-@contextmanager
-def gc_paused():
-    """No cyclic garbage collection while a segment is written. The build allocates millions of tuples and lists
-    that all stay alive until the segment is flushed, and the collector would traverse them again and again (8% of
-    a 50x build's CPU, measured with gc.callbacks); none of them forms a cycle that needs collecting early."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class ProseTerms:
