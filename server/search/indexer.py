@@ -17,14 +17,31 @@ TOKEN_FIELDS = ("heading", "body", "doc_terms", "code")  # the fields whose term
 MIN_OWN_TEXT = 80  # a '##' whose text is only its heading is searched (and snippeted) through its subsections
 
 
-def section_text(section: Section) -> str:
-    """The section's prose without its heading line: what snippets are cut from."""
+def section_text(section: Section, memo: dict | None = None) -> str:
+    """The section's prose without its heading line: what snippets are cut from. ``memo``: a build's cache of
+    Markdown already converted (copied docs repeat their sections' Markdown)."""
     own = section.own_markdown
     if section.level > 1:
         own = own.split("\n", 1)[1] if "\n" in own else ""
     if len(own.strip()) < MIN_OWN_TEXT and section.children:
         own = section.markdown.split("\n", 1)[1] if "\n" in section.markdown else own
-    return markdown_to_text(own)
+    return _memoised(memo, markdown_to_text, own)
+
+
+def _memoised(memo: dict | None, fn, text: str) -> str:
+    """``fn(text)``, looked up in ``memo`` (keyed by function and text) when one is given.
+
+    When ``fn`` returns its argument itself, so does this (the caller's object, not the one first memoised): the
+    stored fields are pickled per document, and pickle writes a string object met twice in one document (a
+    heading that is also the section's path) as a back-reference, so which object is returned shows in the bytes."""
+    if memo is None:
+        return fn(text)
+    key = (fn, text)
+    got = memo.get(key)
+    if got is None:
+        result = fn(text)
+        got = memo[key] = (result, result is text)
+    return text if got[1] else got[0]
 
 
 def with_identifier_words(text: str) -> str:
@@ -42,20 +59,23 @@ def _identifier_words(ident: str) -> tuple[str, ...]:
     return tuple(parts[1:]) if len(parts) > 1 else ()
 
 
-def section_heading(corpus: Corpus, section: Section) -> str:
+def section_heading(corpus: Corpus, section: Section, memo: dict | None = None) -> str:
     """The heading field: the section's heading path (a doc's top section: its title), identifier words added."""
     heading = " ".join([*section.path]) if section.level > 1 else f"{corpus.docs[section.doc_id].title} overview"
-    return with_identifier_words(heading)
+    return _memoised(memo, with_identifier_words, heading)
 
 
-def section_fields(corpus: Corpus, section: Section) -> dict:
+def section_fields(corpus: Corpus, section: Section, memo: dict | None = None) -> dict:
+    """The indexed fields of one section. ``memo``: a dict kept for one build, so a text met again (a doc's title
+    and keywords in each of its sections, the sections of copied docs) is derived once and shared: the same string
+    object also lets the segment writer find its analysis without hashing the text again."""
     doc = corpus.docs[section.doc_id]
     return {
         "id": section.id,
         "topic": section.doc_id,
-        "heading": section_heading(corpus, section),
-        "doc_terms": with_identifier_words(" ".join([doc.title, *doc.keywords])),
-        "body": section_text(section),
+        "heading": section_heading(corpus, section, memo),
+        "doc_terms": _memoised(memo, with_identifier_words, " ".join([doc.title, *doc.keywords])),
+        "body": section_text(section, memo),
         "code": " ".join([*section.code, section.heading]),  # parents with no text of their own keep only theirs
         "level": section.level,
     }
@@ -70,20 +90,26 @@ def write_sections(ix, corpus: Corpus, folder: Path) -> list[str]:
     index order) with byte offsets in tokens.idx, for the coverage rerank to read through mmap. The token set is
     the set of terms the section was indexed under, as the writer reports it (no second analysis). Returns each
     section's searchable text (heading, body, code), from which the speller's vocabulary is counted."""
-    from server.search.segment import FastSegmentWriter, heap_kept
+    from server.search.build_memory import gc_paused, heap_kept
+    from server.search.segment import FastSegmentWriter
 
-    with heap_kept():
+    with heap_kept(), gc_paused():
         # One segment from a fresh writer: document numbers follow insertion order, which tokens.txt relies on.
         writer = FastSegmentWriter(ix)
         offsets = array("Q", [0])
         texts = []
+        memo: dict = {}  # derived texts, for this build only
+        lines: dict[tuple, bytes] = {}  # tokens.txt lines by their fields' texts: copied sections repeat them
         try:
             with open(folder / TOKENS_FILE, "wb") as out:
                 for section in corpus.sections.values():
-                    fields = section_fields(corpus, section)
+                    fields = section_fields(corpus, section, memo)
                     terms = writer.add_document(**fields, **stored_fields(corpus, section))
-                    tokens = set().union(*(terms.get(name, ()) for name in TOKEN_FIELDS))
-                    line = (" ".join(sorted(tokens)) + "\n").encode("utf-8")
+                    key = tuple(fields[name] for name in TOKEN_FIELDS)  # the line is a function of these texts
+                    line = lines.get(key)
+                    if line is None:
+                        tokens = set().union(*(terms.get(name, ()) for name in TOKEN_FIELDS))
+                        line = lines[key] = (" ".join(sorted(tokens)) + "\n").encode("utf-8")
                     out.write(line)
                     offsets.append(offsets[-1] + len(line))
                     texts.append(f"{fields['heading']} {fields['body']} {fields['code']}")

@@ -7,6 +7,8 @@ at 50x the corpus take over 200 times as long as SQLite FTS5's. This writer keep
 
 - the prose and code analyzers are re-done with a per-word cache (a word is lowercased, checked against the stop
   list and Porter2-stemmed once per build, not once per occurrence), producing the same terms and positions;
+- a field text met again (a doc's title and keywords in each of its sections; every text of a copied doc) is not
+  analyzed again: its postings go straight onto the posting lists resolved the second time it was met;
 - postings are inverted in plain dicts (documents arrive in docnum order, so every posting list is already sorted);
 - each term's posting list goes to Whoosh's block encoder in slices of its block size, not one posting at a time.
 
@@ -16,18 +18,16 @@ Fields whose analyzer is neither of ours go through Whoosh's own ``field.index``
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import re
 import zlib
 from array import array
 from collections import Counter
-from contextlib import contextmanager
+from operator import itemgetter, sub
 from pickle import dumps
 
 from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.formats import Frequency, Positions
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
@@ -35,32 +35,7 @@ from whoosh.writing import SegmentWriter
 from server.search.analysis import IDENT_RE, CodeTokenizer, identifier_parts
 
 EQUIVALENT_PROSE_TOKEN = re.compile(r"\w+(?:\.\w+)*")
-M_TRIM_THRESHOLD = -1  # glibc mallopt parameter
-DEFAULT_TRIM_THRESHOLD = 128 * 1024
-
-
-@contextmanager
-def heap_kept():
-    """Keep freed heap memory in the process while a segment is written (glibc only; elsewhere a no-op).
-
-    Whoosh compresses every posting block and every document's stored fields with ``zlib.compress``, which
-    allocates and frees about 256 KB of deflate state per call. glibc hands that memory back to the kernel at each
-    free (the heap top is trimmed past 128 KB), so every call page-faults it in again: 50-70 us per call, against
-    about 10 us with the memory kept, and a 50x build makes tens of thousands of calls. The usual threshold (and a
-    trim) is restored afterwards, so a server that built its index does not keep the build's peak."""
-    libc = None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        if not libc.mallopt(M_TRIM_THRESHOLD, 1 << 30):
-            libc = None
-    except (OSError, AttributeError):
-        libc = None
-    try:
-        yield
-    finally:
-        if libc is not None:
-            libc.mallopt(M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD)
-            libc.malloc_trim(0)
+ANALYSIS_CACHE_CHARS = 16 * 1024 * 1024  # repeated texts kept for reuse, in characters (10x our corpus)
 
 
 class ProseTerms:
@@ -131,20 +106,31 @@ class CodeTerms:
 
 
 _ONE = pack_uint(1)
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 _PACKED_FREQS = [pack_uint(f) for f in range(4096)]  # Frequency values: the term's count in the field, packed
 
 
 def _position_values(positions: list[int], single: dict[int, bytes]) -> bytes:
-    """Positions.encode: the count, then the pickled position deltas. Always a new bytes object: Whoosh pickles a
-    block's values as a tuple, and pickle would write a repeated object as a back-reference, not as Whoosh does."""
+    """Positions.encode: the count, then the pickled position deltas. A single position's value is shared (see
+    ``_distinct_objects`` for why the block writer then copies repeats)."""
     if len(positions) == 1:
         p = positions[0]
         v = single.get(p)
         if v is None:
-            v = single[p] = dumps([p], 2)
-        return _ONE + v
-    deltas = [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
+            v = single[p] = _ONE + dumps([p], 2)
+        return v
+    deltas = [positions[0], *map(sub, positions[1:], positions)]
     return pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+def _distinct_objects(values: list[bytes]) -> tuple[bytes, ...]:
+    """``values`` as distinct objects. Whoosh pickles a block's values as a tuple, and pickle writes an object it has
+    seen before as a back-reference; Whoosh's own writer never repeats an object, so neither may this one (equal
+    values that are distinct objects are written in full, as Whoosh does). When any object repeats, all are copied:
+    one pass in C, cheaper than finding the repeats in Python."""
+    if len(set(map(id, values))) == len(values):
+        return tuple(values)
+    return tuple(map(bytes, map(memoryview, values)))  # new objects (bytes(v) and v[:] would return v itself)
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -156,6 +142,7 @@ class FastSegmentWriter(SegmentWriter):
         if self.docnum != 0 or self.segments:
             raise ValueError("the fast segment writer only writes a fresh, empty index")
         self._prose: dict[str, ProseTerms] = {}
+        schema_field_analyzer: dict[str, object] = {}
         self._code_terms = CodeTerms()
         self._kinds: dict[str, str] = {}
         for name, field in self.schema.items():
@@ -164,7 +151,11 @@ class FastSegmentWriter(SegmentWriter):
                 kind = "whoosh"
             elif ProseTerms.handles(field.analyzer) and type(fmt) in (Frequency, Positions):
                 kind = "prose-positions" if type(fmt) is Positions else "prose"
-                self._prose[name] = ProseTerms(field.analyzer)
+                # fields sharing one analyzer object (heading, body, doc_terms) share its word cache
+                shared = next((p for n, p in self._prose.items() if schema_field_analyzer[n] is field.analyzer),
+                              None)
+                self._prose[name] = shared or ProseTerms(field.analyzer)
+                schema_field_analyzer[name] = field.analyzer
             elif type(field.analyzer) is CodeTokenizer and type(fmt) is Frequency:
                 kind = "code"
             else:
@@ -174,7 +165,14 @@ class FastSegmentWriter(SegmentWriter):
         # weights, values]
         self._inverted: dict[str, dict] = {}
         self._lengths: dict[str, array] = {}  # field -> per-docnum length as the length column rounds it
-        self._last_analysis: dict[str, tuple] = {}  # field -> (value, length, items, terms) of the last document
+        # field -> text -> (length, items, terms) for texts met more than once (every section of a doc repeats its
+        # doc's doc_terms; copied docs repeat every field): analyzed twice at most. Texts met once are remembered by
+        # hash only, so a corpus without repeats does not keep its analyses twice.
+        self._analyses: dict[str, dict[str, tuple]] = {}
+        self._seen_hashes: set[int] = set()
+        self._analysed_chars = 0
+        self._single_positions: dict[int, bytes] = {}  # position -> encoded value of a one-position posting
+        self._length_columns: dict[str, object] = {}  # field -> its length column's writer
 
     def add_document(self, **fields) -> dict[str, set]:
         self._check_state()
@@ -186,24 +184,31 @@ class FastSegmentWriter(SegmentWriter):
         self._check_fields(schema, fields)
         indexed_terms: dict[str, set] = {}
         pdw.start_doc(docnum)
+        stored = pdw._storedfields
         try:
             for name in sorted(fields):
                 value = fields[name]
                 if value is None:
                     continue
                 field = schema[name]
-                length = 0
                 if field.indexed:
                     length, terms = self._index(name, field, value, docnum)
                     indexed_terms[name] = terms
-                    if not field.scorable:
-                        length = 0  # only scorable fields keep a length
-                    elif length:
+                    if length and field.scorable:  # only scorable fields keep a length
                         lengths = self._lengths.setdefault(name, array("I"))
                         lengths.extend([0] * (docnum + 1 - len(lengths)))
                         lbyte = length_to_byte(length)  # what the length column keeps, and Whoosh reads back
                         lengths[docnum] = byte_to_length(lbyte) if lbyte else 0
-                pdw.add_field(name, field, value if field.stored else None, length)
+                        # W3PerDocWriter.add_field's length part, with the column writer looked up once
+                        column = self._length_columns.get(name)
+                        if column is None:
+                            pdw.add_column_value(_lenfield(name), LENGTHS_COLUMN, lbyte)
+                            self._length_columns[name] = pdw._colwriters[_lenfield(name)]
+                        else:
+                            column.add(docnum, lbyte)
+                        pdw._fieldlengths[name] += length
+                if field.stored:  # W3PerDocWriter.add_field's stored part
+                    stored[name] = value
                 if field.column_type:
                     pdw.add_column_value(name, field.column_type, field.to_column_value(value))
         except Exception:
@@ -231,23 +236,41 @@ class FastSegmentWriter(SegmentWriter):
             return length, terms
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not text")
-        last = self._last_analysis.get(name)
-        if last is not None and last[0] == value:  # doc_terms: every section of a doc repeats its doc's text
-            _, length, items, terms = last
-        else:
-            length, items, terms = self._analyze_text(name, kind, value)
-            self._last_analysis[name] = (value, length, items, terms)
+        analyses = self._analyses.get(name)
+        if analyses is None:
+            analyses = self._analyses[name] = {}
+        cached = analyses.get(value)
+        if cached is not None:
+            # a text met before: its postings go straight onto the posting lists it was resolved to
+            length, appends, terms = cached
+            for add_id, add_value, v in appends:
+                add_id(docnum)
+                add_value(v)
+            return length, terms
+        length, items, terms = self._analyze_text(name, kind, value)
+        seen = self._seen_hashes
+        key = hash((name, value))
+        keep = key in seen and self._analysed_chars < ANALYSIS_CACHE_CHARS
+        seen.add(key)
+        appends = []
         for term, v in items:
             entry = inv.get(term)
             if entry is None:
-                inv[term] = ([docnum], [v])
-            else:
-                entry[0].append(docnum)
-                entry[1].append(v)
+                entry = inv[term] = ([], [])
+            ids, values = entry
+            ids.append(docnum)
+            values.append(v)
+            if keep:
+                appends.append((ids.append, values.append, v))
+        if keep:
+            analyses[value] = (length, appends, terms)
+            self._analysed_chars += len(value)
         return length, terms
 
     def _analyze_text(self, name: str, kind: str, value: str) -> tuple[int, list, set]:
-        """A field's length, its (term, value) pairs (positions or frequency) and its set of terms."""
+        """A field's length, its (term, value) pairs and its set of terms. The value is the frequency, or for a
+        positions field (number of positions, encoded positions), encoded once here however often the text
+        recurs. The set of terms is cached and shared: nothing may modify it."""
         if kind == "prose-positions":
             kept, first = self._prose[name].terms(value)
             grouped: dict[str, list[int]] = {}
@@ -257,11 +280,12 @@ class FastSegmentWriter(SegmentWriter):
                     grouped[term] = [pos]
                 else:
                     at.append(pos)
-            items = grouped.items()
+            single = self._single_positions
+            items = [(term, (float(len(ps)), _position_values(ps, single))) for term, ps in grouped.items()]
         else:
             kept = self._prose[name].terms(value)[0] if kind == "prose" else self._code_terms.terms(value)
             items = Counter(kept).items()
-        items = list(items)  # positions lists are shared when reused: nothing appends to them after this
+            items = list(items)
         return len(kept), items, set(grouped if kind == "prose-positions" else kept)
 
     # commit() -> _finalize_segment() -> _flush_segment(): the postings are written here instead of from the pool
@@ -283,13 +307,12 @@ class FastSegmentWriter(SegmentWriter):
                     ids, weights, values = inv[tbytes]
                     self._write_term(fw, tbytes, ids, array("f", weights), values, lengths)
             else:
-                single: dict[int, bytes] = {}
                 # str order is UTF-8 byte order, the order Whoosh's pool sorts terms in
                 for term in sorted(inv):
                     ids, vs = inv[term]
                     if kind == "prose-positions":
-                        weights = array("f", map(len, vs))
-                        values = [_position_values(p, single) for p in vs]
+                        weights = array("f", map(_FIRST, vs))
+                        values = list(map(_SECOND, vs))
                     else:
                         weights = array("f", vs)
                         values = (list(map(_PACKED_FREQS.__getitem__, vs)) if max(vs) < len(_PACKED_FREQS)
@@ -311,7 +334,7 @@ class FastSegmentWriter(SegmentWriter):
             end = min(n, start + limit)
             pw._ids = block_ids = ids[start:end]
             pw._weights = block_weights = weights[start:end]
-            pw._values = [v for v in values[start:end] if v]  # add_posting keeps only non-empty values
+            pw._values = list(filter(None, values[start:end]))  # add_posting keeps only non-empty values
             # the lengths Whoosh's add_postings reads back from the length column (0: none, which add_posting skips)
             block_lengths = list(map(lengths.__getitem__, block_ids))
             shortest = min(block_lengths)
@@ -334,7 +357,7 @@ class FastSegmentWriter(SegmentWriter):
         if not pw._blockcount:
             postfile.write(WHOOSH3_HEADER_MAGIC)
         ids, weights = pw._ids, pw._weights
-        deltas = (ids[0], *[b - a for a, b in zip(ids, ids[1:])])
+        deltas = (ids[0], *map(sub, ids[1:], ids))
         if weights.count(1.0) == len(weights):
             mini_weights = None
         elif weights.count(weights[0]) == len(weights):
@@ -343,7 +366,7 @@ class FastSegmentWriter(SegmentWriter):
             mini_weights = tuple(weights)
         fixed = pw._format.fixed_value_size()
         if fixed is None or fixed < 0:
-            mini_values = tuple(pw._values)
+            mini_values = _distinct_objects(pw._values)
         elif fixed == 0:
             mini_values = None
         else:

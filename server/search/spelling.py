@@ -18,8 +18,13 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 class Speller:
     def __init__(self, texts: list[str]) -> None:
         by_form: Counter[str] = Counter()
-        for text in texts:
-            by_form.update(_WORD.findall(text))
+        for text, times in Counter(texts).items():  # a repeated text (copied docs) is read once
+            words = _WORD.findall(text)
+            if times == 1:
+                by_form.update(words)
+            else:
+                for word, n in Counter(words).items():
+                    by_form[word] += n * times
         counts: Counter[str] = Counter()
         best: dict[str, tuple[int, str]] = {}
         for word, n in by_form.items():  # each distinct spelling once

@@ -48,6 +48,17 @@ def _tagged_documents() -> list[dict]:
     return [{**doc, "tag": f"tag-{i % 3}"} for i, doc in enumerate(_edge_documents())]
 
 
+def _repeated_documents() -> list[dict]:
+    """Copied documents, as a corpus of copied docs has (benchmarks/scale.py): the writer analyzes a repeated text
+    once and shares its encoded values, so a posting block holds equal values; they must still be written as
+    Whoosh writes them. 60 copies of the edge cases put repeats inside blocks of 128 postings; the real sections
+    are copied with their text re-created, so equal texts are also distinct string objects."""
+    edge = [{**doc, "id": f"{doc['id']}-c{k}"} for k in range(60) for doc in _edge_documents()]
+    real = _real_documents()[:40]
+    copies = [{**doc, "id": f"{doc['id']}-c{k}", "body": "".join(list(doc["body"]))} for k in range(4) for doc in real]
+    return edge + copies
+
+
 def _schema(docs: list[dict]):
     schema = build_schema()
     if "tag" in docs[0]:
@@ -98,8 +109,8 @@ def _segment_files(folder: Path) -> dict[str, bytes]:
             for p in folder.iterdir() if p.name.startswith("MAIN_") and p.name != "MAIN_WRITELOCK"}
 
 
-@pytest.mark.parametrize("docs", [_edge_documents, _tagged_documents, _real_documents],
-                         ids=["edge-cases", "whoosh-analyzed-field", "real-corpus"])
+@pytest.mark.parametrize("docs", [_edge_documents, _tagged_documents, _real_documents, _repeated_documents],
+                         ids=["edge-cases", "whoosh-analyzed-field", "real-corpus", "repeated-texts"])
 def test_fast_writer_writes_what_whoosh_writes(tmp_path, docs):
     documents = docs()
     expected = _build(tmp_path / "whoosh", documents, SegmentWriter)
@@ -110,8 +121,8 @@ def test_fast_writer_writes_what_whoosh_writes(tmp_path, docs):
         assert have[key] == want[key], key
 
 
-@pytest.mark.parametrize("docs", [_edge_documents, _tagged_documents, _real_documents],
-                         ids=["edge-cases", "whoosh-analyzed-field", "real-corpus"])
+@pytest.mark.parametrize("docs", [_edge_documents, _tagged_documents, _real_documents, _repeated_documents],
+                         ids=["edge-cases", "whoosh-analyzed-field", "real-corpus", "repeated-texts"])
 def test_fast_writer_files_are_byte_identical(tmp_path, docs):
     documents = docs()
     _build(tmp_path / "whoosh", documents, SegmentWriter, compound=False)
@@ -153,3 +164,63 @@ def test_equivalent_prose_pattern_finds_the_same_tokens(text):
     from server.search.segment import EQUIVALENT_PROSE_TOKEN
 
     assert EQUIVALENT_PROSE_TOKEN.findall(text) == prose_analyzer().items[0].expression.findall(text)
+
+
+def _copied_corpus(folder: Path, copies: int) -> Corpus:
+    """references/ plus copies of every doc under new ids, as a corpus of copied docs has (benchmarks/scale.py)."""
+    import re
+
+    folder.mkdir()
+    for path in sorted(references_dir().glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        (folder / path.name).write_text(text, encoding="utf-8")
+        if path.name.lower() == "readme.md":
+            continue
+        for k in range(1, copies + 1):
+            copy = re.sub(r"^id:\s*\S+\s*$", f"id: {path.stem}-c{k}", text, count=1, flags=re.MULTILINE)
+            copy = re.sub(r"^aliases:.*$", "aliases: []", copy, count=1, flags=re.MULTILINE)
+            (folder / f"{path.stem}-c{k}.md").write_text(copy, encoding="utf-8")
+    return Corpus(folder)
+
+
+def test_build_of_copied_docs_derives_what_each_section_alone_gives(tmp_path):
+    """A build reuses what it derived for a text it met before (fields, token lines, word counts); every section's
+    token line and the speller's vocabulary must still be what deriving each section on its own gives."""
+    import json
+    from collections import Counter
+
+    from server.search.indexer import TOKENS_FILE
+    from server.search.query import section_tokens
+    from server.search.spelling import _WORD
+    from server.search.store import VOCAB_FILE, build
+
+    corpus = _copied_corpus(tmp_path / "refs", copies=2)
+    gen = build(corpus, tmp_path / "index")
+    lines = (gen / TOKENS_FILE).read_text(encoding="utf-8").splitlines()
+    fields = [section_fields(corpus, s) for s in corpus.sections.values()]
+    assert len(lines) == len(fields) == 3 * len(_real_documents())
+    for line, section in zip(lines, fields):
+        assert line.split() == sorted(section_tokens(section)), section["id"]
+    by_form: Counter[str] = Counter()
+    for f in fields:
+        by_form.update(_WORD.findall(f"{f['heading']} {f['body']} {f['code']}"))
+    counts: Counter[str] = Counter()
+    for word, n in by_form.items():
+        counts[word.lower()] += n
+    assert json.loads((gen / VOCAB_FILE).read_text(encoding="utf-8"))["counts"] == dict(counts)
+
+
+def test_memoised_fields_write_what_fresh_fields_write(tmp_path):
+    """A build derives a text met again once (section_fields' memo), so copied sections share string objects; the
+    stored fields are pickled per document, where object identity shows (a string met twice is a back-reference).
+    The files must be what Whoosh's writer writes from fields derived afresh for every section."""
+    corpus = _copied_corpus(tmp_path / "refs", copies=1)
+    memo: dict = {}
+    fresh = [{**section_fields(corpus, s), **stored_fields(corpus, s)} for s in corpus.sections.values()]
+    memoised = [{**section_fields(corpus, s, memo), **stored_fields(corpus, s)} for s in corpus.sections.values()]
+    _build(tmp_path / "whoosh", fresh, SegmentWriter, compound=False)
+    _build(tmp_path / "fast", memoised, FastSegmentWriter, compound=False)
+    want, have = _segment_files(tmp_path / "whoosh"), _segment_files(tmp_path / "fast")
+    assert sorted(want) == sorted(have)
+    for ext in want:
+        assert have[ext] == want[ext], ext
