@@ -9,7 +9,8 @@ equal, while the vocabulary and word statistics stay those of the real corpus (r
 sections). Copy 0 is references/ itself in both modes.
 
 For each size, in the same run: index build time against SQLite FTS5's build of the same sections (wall clock, and
-CPU time, which a machine shared with other work disturbs less; ``--runs`` builds, the ratios' spread shown), from
+CPU time of the build's process and its worker processes, which a machine shared with other work disturbs
+less; ``--runs`` builds, the ratios' spread shown), from
 the parsed sections (the Markdown parse is left out on both sides; the last column counts it on both). Then, in a
 fresh process (what a server start costs) the time from spawn to the first search answer, the in-process query p50/p99
 over the question sets, FTS5's p50 over the same questions, and peak RSS. Prints a Markdown table with ratios
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -34,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from server.search.corpus import Corpus, classify_lines, reference_files, split_front_matter  # noqa: E402
+from server.search.build_pool import pool_workers  # noqa: E402
 from server.search.store import build  # noqa: E402
 
 _ID_LINE = re.compile(r"^id:\s*(\S+)\s*$", re.MULTILINE)
@@ -109,15 +112,23 @@ def make_corpus(factor: int, dest: Path, distinct: bool = False) -> Path:
     return dest
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children: a large build's worker processes
+    (server/search/build_pool.py) are joined before build() returns, so their time is counted."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def fts5_build(corpus: Corpus) -> tuple[float, float, sqlite3.Connection]:
     """FTS5's build of the same sections: wall and CPU seconds, and the database."""
-    c0, t0 = time.process_time(), time.perf_counter()
+    c0, t0 = cpu_seconds(), time.perf_counter()
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE s USING fts5(sid UNINDEXED, heading, body, tokenize='porter unicode61')")
     db.executemany("INSERT INTO s VALUES (?, ?, ?)",
                    [(sid, sec.path_text, sec.own_markdown) for sid, sec in corpus.sections.items()])
     db.commit()
-    return time.perf_counter() - t0, time.process_time() - c0, db
+    return time.perf_counter() - t0, cpu_seconds() - c0, db
 
 
 def fts5_query_p50(db: sqlite3.Connection, questions: list[str]) -> float:
@@ -149,10 +160,10 @@ def measure(factor: int, work: Path, questions: list[str], runs: int, distinct: 
     parse = time.perf_counter() - t0
     walls, cpus, fts_walls, fts_cpus = [], [], [], []
     for run in range(runs):
-        c0, t0 = time.process_time(), time.perf_counter()
+        c0, t0 = cpu_seconds(), time.perf_counter()
         build(corpus, work / f"index-{factor}x-{run}")
         walls.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
+        cpus.append(cpu_seconds() - c0)
         fts_wall, fts_cpu, db = fts5_build(corpus)
         fts_walls.append(fts_wall)
         fts_cpus.append(fts_cpu)
@@ -163,6 +174,7 @@ def measure(factor: int, work: Path, questions: list[str], runs: int, distinct: 
         probes.append(json.loads(probe.stdout.strip().splitlines()[-1]))
     got = {key: statistics.median(p[key] for p in probes) for key in probes[0]}
     return {"factor": factor, "sections": len(corpus.sections), "parse": parse,
+            "workers": pool_workers(len(corpus.sections)),
             "build": statistics.median(walls), "fts_build": statistics.median(fts_walls),
             "ratios": sorted(w / max(f, 1e-9) for w, f in zip(walls, fts_walls)),
             "cpu_ratios": sorted(c / max(f, 1e-9) for c, f in zip(cpus, fts_cpus)),
@@ -192,7 +204,9 @@ def main() -> int:
     base = rows[0]
     mode = ("distinct copies: a word of each copy's own in every heading and prose line, no section text repeats"
             if args.distinct else "verbatim copies: every section's text recurs once per copy")
-    print(f"Corpus mode: {mode}\n")
+    print(f"Corpus mode: {mode}")
+    print("Build worker processes: " + ", ".join(f"{r['factor']}x {r['workers'] or 'none (one process)'}"
+                                                  for r in rows) + "\n")
     print(f"{len(questions)} questions; {args.runs} builds per size, each followed by FTS5's build of the same "
           "sections; build figures are medians, ratios are median (min-max) over the runs\n")
     print("| corpus | sections | spawn to first answer | vs 1x | p50 query | p99 query | FTS5 p50 | RSS | build | "

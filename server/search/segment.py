@@ -133,6 +133,54 @@ def _distinct_objects(values: list[bytes]) -> tuple[bytes, ...]:
     return tuple(map(bytes, map(memoryview, values)))  # new objects (bytes(v) and v[:] would return v itself)
 
 
+class FieldAnalysis:
+    """How the fast writer analyses each field of a schema: its kind ("prose", "prose-positions", "code", or
+    "whoosh" for a field left to Whoosh's own ``field.index``) and the cached analyzers. Build workers
+    (server/search/build_pool.py) hold one each and analyse exactly as the writer would."""
+
+    def __init__(self, schema) -> None:
+        self.prose: dict[str, ProseTerms] = {}
+        analyzer_of: dict[str, object] = {}
+        self.code_terms = CodeTerms()
+        self.kinds: dict[str, str] = {}
+        for name, field in schema.items():
+            fmt = field.format
+            if not field.indexed or field.vector or field.separate_spelling() or fmt.field_boost != 1.0:
+                kind = "whoosh"
+            elif ProseTerms.handles(field.analyzer) and type(fmt) in (Frequency, Positions):
+                kind = "prose-positions" if type(fmt) is Positions else "prose"
+                # fields sharing one analyzer object (heading, body, doc_terms) share its word cache
+                shared = next((p for n, p in self.prose.items() if analyzer_of[n] is field.analyzer), None)
+                self.prose[name] = shared or ProseTerms(field.analyzer)
+                analyzer_of[name] = field.analyzer
+            elif type(field.analyzer) is CodeTokenizer and type(fmt) is Frequency:
+                kind = "code"
+            else:
+                kind = "whoosh"
+            self.kinds[name] = kind
+        self._single_positions: dict[int, bytes] = {}  # position -> encoded value of a one-position posting
+
+    def analyze(self, name: str, kind: str, value: str) -> tuple[int, list, set]:
+        """A field's length, its (term, value) pairs and its set of terms. The value is the frequency, or for a
+        positions field (number of positions, encoded positions), encoded once here however often the text
+        recurs. The set of terms is cached and shared: nothing may modify it."""
+        if kind == "prose-positions":
+            kept, first = self.prose[name].terms(value)
+            grouped: dict[str, list[int]] = {}
+            for pos, term in enumerate(kept, first):
+                at = grouped.get(term)
+                if at is None:
+                    grouped[term] = [pos]
+                else:
+                    at.append(pos)
+            single = self._single_positions
+            items = [(term, (float(len(ps)), _position_values(ps, single))) for term, ps in grouped.items()]
+        else:
+            kept = self.prose[name].terms(value)[0] if kind == "prose" else self.code_terms.terms(value)
+            items = list(Counter(kept).items())
+        return len(kept), items, set(grouped if kind == "prose-positions" else kept)
+
+
 class FastSegmentWriter(SegmentWriter):
     """``SegmentWriter`` for a fresh index written in one go (see the module docstring). ``add_document`` returns,
     for each indexed field, the set of terms the document was indexed under."""
@@ -141,28 +189,11 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         if self.docnum != 0 or self.segments:
             raise ValueError("the fast segment writer only writes a fresh, empty index")
-        self._prose: dict[str, ProseTerms] = {}
-        schema_field_analyzer: dict[str, object] = {}
-        self._code_terms = CodeTerms()
-        self._kinds: dict[str, str] = {}
-        for name, field in self.schema.items():
-            fmt = field.format
-            if not field.indexed or field.vector or field.separate_spelling() or fmt.field_boost != 1.0:
-                kind = "whoosh"
-            elif ProseTerms.handles(field.analyzer) and type(fmt) in (Frequency, Positions):
-                kind = "prose-positions" if type(fmt) is Positions else "prose"
-                # fields sharing one analyzer object (heading, body, doc_terms) share its word cache
-                shared = next((p for n, p in self._prose.items() if schema_field_analyzer[n] is field.analyzer),
-                              None)
-                self._prose[name] = shared or ProseTerms(field.analyzer)
-                schema_field_analyzer[name] = field.analyzer
-            elif type(field.analyzer) is CodeTokenizer and type(fmt) is Frequency:
-                kind = "code"
-            else:
-                kind = "whoosh"
-            self._kinds[name] = kind
+        self._analysis = FieldAnalysis(self.schema)
+        self._kinds = self._analysis.kinds
         # field -> term -> [docnums, freqs or positions lists]; whoosh-analyzed fields: term bytes -> [docnums,
-        # weights, values]
+        # weights, values]; documents added pre-analysed (add_analysed_chunk): [docnums, freqs or counts(,
+        # encoded positions)] as arrays
         self._inverted: dict[str, dict] = {}
         self._lengths: dict[str, array] = {}  # field -> per-docnum length as the length column rounds it
         # field -> text -> (length, items, terms) for texts met more than once (every section of a doc repeats its
@@ -171,7 +202,6 @@ class FastSegmentWriter(SegmentWriter):
         self._analyses: dict[str, dict[str, tuple]] = {}
         self._seen_hashes: set[int] = set()
         self._analysed_chars = 0
-        self._single_positions: dict[int, bytes] = {}  # position -> encoded value of a one-position posting
         self._length_columns: dict[str, object] = {}  # field -> its length column's writer
 
     def add_document(self, **fields) -> dict[str, set]:
@@ -195,18 +225,7 @@ class FastSegmentWriter(SegmentWriter):
                     length, terms = self._index(name, field, value, docnum)
                     indexed_terms[name] = terms
                     if length and field.scorable:  # only scorable fields keep a length
-                        lengths = self._lengths.setdefault(name, array("I"))
-                        lengths.extend([0] * (docnum + 1 - len(lengths)))
-                        lbyte = length_to_byte(length)  # what the length column keeps, and Whoosh reads back
-                        lengths[docnum] = byte_to_length(lbyte) if lbyte else 0
-                        # W3PerDocWriter.add_field's length part, with the column writer looked up once
-                        column = self._length_columns.get(name)
-                        if column is None:
-                            pdw.add_column_value(_lenfield(name), LENGTHS_COLUMN, lbyte)
-                            self._length_columns[name] = pdw._colwriters[_lenfield(name)]
-                        else:
-                            column.add(docnum, lbyte)
-                        pdw._fieldlengths[name] += length
+                        self._add_length(name, docnum, length)
                 if field.stored:  # W3PerDocWriter.add_field's stored part
                     stored[name] = value
                 if field.column_type:
@@ -268,25 +287,22 @@ class FastSegmentWriter(SegmentWriter):
         return length, terms
 
     def _analyze_text(self, name: str, kind: str, value: str) -> tuple[int, list, set]:
-        """A field's length, its (term, value) pairs and its set of terms. The value is the frequency, or for a
-        positions field (number of positions, encoded positions), encoded once here however often the text
-        recurs. The set of terms is cached and shared: nothing may modify it."""
-        if kind == "prose-positions":
-            kept, first = self._prose[name].terms(value)
-            grouped: dict[str, list[int]] = {}
-            for pos, term in enumerate(kept, first):
-                at = grouped.get(term)
-                if at is None:
-                    grouped[term] = [pos]
-                else:
-                    at.append(pos)
-            single = self._single_positions
-            items = [(term, (float(len(ps)), _position_values(ps, single))) for term, ps in grouped.items()]
+        return self._analysis.analyze(name, kind, value)
+
+    def _add_length(self, name: str, docnum: int, length: int) -> None:
+        """W3PerDocWriter.add_field's length part, with the column writer looked up once."""
+        lengths = self._lengths.setdefault(name, array("I"))
+        lengths.extend([0] * (docnum + 1 - len(lengths)))
+        lbyte = length_to_byte(length)  # what the length column keeps, and Whoosh reads back
+        lengths[docnum] = byte_to_length(lbyte) if lbyte else 0
+        column = self._length_columns.get(name)
+        if column is None:
+            pdw = self.perdocwriter
+            pdw.add_column_value(_lenfield(name), LENGTHS_COLUMN, lbyte)
+            self._length_columns[name] = pdw._colwriters[_lenfield(name)]
         else:
-            kept = self._prose[name].terms(value)[0] if kind == "prose" else self._code_terms.terms(value)
-            items = Counter(kept).items()
-            items = list(items)
-        return len(kept), items, set(grouped if kind == "prose-positions" else kept)
+            column.add(docnum, lbyte)
+        self.perdocwriter._fieldlengths[name] += length
 
     # commit() -> _finalize_segment() -> _flush_segment(): the postings are written here instead of from the pool
 
@@ -309,8 +325,11 @@ class FastSegmentWriter(SegmentWriter):
             else:
                 # str order is UTF-8 byte order, the order Whoosh's pool sorts terms in
                 for term in sorted(inv):
-                    ids, vs = inv[term]
-                    if kind == "prose-positions":
+                    ids, vs, *encoded = inv[term]
+                    if encoded:  # pre-analysed: counts of positions, and the encoded positions
+                        weights = array("f", vs)
+                        values = encoded[0]
+                    elif kind == "prose-positions":
                         weights = array("f", map(_FIRST, vs))
                         values = list(map(_SECOND, vs))
                     else:
