@@ -30,22 +30,29 @@ from server.search.corpus import Corpus, Document
 
 POOL_MIN_SECTIONS = 4000  # 10x our corpus; at 1x (~400 sections) a pool's start would cost more than it saves
 CHUNK_SECTIONS = 300  # sections per task: large enough that merging a chunk costs little per posting
-WORKERS_ENV = "DO_EXPERT_BUILD_WORKERS"  # 0 or 1: always build in one process
+WORKERS_ENV = "DO_EXPERT_BUILD_WORKERS"  # a number of worker processes; 0: always build in one process
 
 _worker = None  # per worker process: its analysis state (see _start_worker)
 
 
 def pool_workers(sections: int) -> int:
     """How many worker processes a build of ``sections`` sections uses: 0 (build in this process) for small corpora,
-    on one core, or when DO_EXPERT_BUILD_WORKERS says so; else one per core, at most 4."""
+    on one core, when no core is idle, or when DO_EXPERT_BUILD_WORKERS says so (a number there is used as is).
+
+    Workers only pay with a core to run on: their start, a second set of word caches and the hand-over of each
+    chunk cost about a fifth more CPU than the one-process build, so on a machine whose cores are already busy
+    (load average within one of the core count) a pool made a 50x build slower, not faster."""
     setting = os.environ.get(WORKERS_ENV, "").strip()
     if setting.isdigit():
-        wanted = int(setting)
-        return wanted
+        return int(setting)
     if sections < POOL_MIN_SECTIONS:
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return min(cores, 4) if cores >= 2 else 0
+    try:
+        idle = cores - os.getloadavg()[0]
+    except OSError:  # no load average on this platform: assume the cores are free
+        idle = cores
+    return min(cores, 4) if cores >= 2 and idle >= 1 else 0
 
 
 def pooled_build_supported(writer) -> bool:
@@ -82,13 +89,14 @@ def _start_worker(compress_level: int) -> None:
     memory = ExitStack()  # the worker's habits for its whole life: it exits when the pool closes
     memory.enter_context(heap_kept())
     memory.enter_context(gc_paused())
-    _worker = SimpleNamespace(schema=schema, analysis=FieldAnalysis(schema), memo={}, lines={},
+    _worker = SimpleNamespace(schema=schema, analysis=FieldAnalysis(schema), memo={}, lines={}, heading_lines={},
                               level=compress_level, memory=memory)
 
 
 def analyse_chunk(task: tuple[int, list[Document]]) -> dict:
     """One chunk's sections, as ``FastSegmentWriter.add_document`` and ``write_sections`` would treat them:
     postings inverted per field, per-section lengths, stored-field bytes, token lines and searchable texts."""
+    from server.search.headings import heading_line
     from server.search.indexer import TOKEN_FIELDS, section_fields, stored_fields
 
     start, docs = task
@@ -97,7 +105,7 @@ def analyse_chunk(task: tuple[int, list[Document]]) -> dict:
     corpus = SimpleNamespace(docs={doc.id: doc for doc in docs})  # all section_fields reads of a corpus
     postings: dict[str, dict] = {}
     lengths: dict[str, array] = {}
-    stored_blobs, lines, texts = [], [], []
+    stored_blobs, lines, texts, headings = [], [], [], []
     docnum = start
     for doc in docs:
         for section in doc.sections:
@@ -140,11 +148,12 @@ def analyse_chunk(task: tuple[int, list[Document]]) -> dict:
                 line = w.lines[key] = (" ".join(sorted(tokens)) + "\n").encode("utf-8")
             lines.append(line)
             texts.append(f"{fields['heading']} {fields['body']} {fields['code']}")
+            headings.append(heading_line(fields["heading"], w.heading_lines))
             docnum += 1
     for column in lengths.values():
         column.extend([0] * (docnum - start - len(column)))
     return {"start": start, "count": docnum - start, "postings": postings, "lengths": lengths,
-            "stored": stored_blobs, "lines": lines, "texts": texts}
+            "stored": stored_blobs, "lines": lines, "texts": texts, "headings": headings}
 
 
 def add_analysed_chunk(writer, chunk: dict) -> None:
@@ -203,27 +212,46 @@ def _main_left_out():
             main.__dict__.update(hidden)
 
 
-def write_pooled(writer, corpus: Corpus, out, offsets: array, workers: int) -> list[str]:
-    """``write_sections``' loop with the per-section work in ``workers`` processes: the segment's documents, the
-    token lines to ``out`` with their offsets, and each section's searchable text returned."""
-    level = pdw_compression(writer)
-    texts: list[str] = []
+@contextmanager
+def worker_pool(workers: int, compress_level: int):
+    """``workers`` spawned processes, closed and joined when the block ends; terminated on any error or Ctrl-C."""
     with _main_left_out():
-        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_start_worker, initargs=(level,))
+        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_start_worker,
+                                                         initargs=(compress_level,))
     try:
-        for chunk in pool.imap(analyse_chunk, _chunks(corpus)):
-            add_analysed_chunk(writer, chunk)
-            for line in chunk["lines"]:
-                out.write(line)
-                offsets.append(offsets[-1] + len(line))
-            texts.extend(chunk["texts"])
+        yield pool
         pool.close()
     except BaseException:
         pool.terminate()
         raise
     finally:
         pool.join()
-    return texts
+
+
+def write_pooled(pool, writer, corpus: Corpus, out, offsets: array) -> tuple[list[str], list[bytes]]:
+    """``write_sections``' loop with the per-section work in ``pool``'s processes: the segment's documents, the
+    token lines to ``out`` with their offsets. Returns each section's searchable text and its headings.txt line."""
+    texts: list[str] = []
+    headings: list[bytes] = []
+    for chunk in pool.imap(analyse_chunk, _chunks(corpus)):
+        add_analysed_chunk(writer, chunk)
+        for line in chunk["lines"]:
+            out.write(line)
+            offsets.append(offsets[-1] + len(line))
+        texts.extend(chunk["texts"])
+        headings.extend(chunk["headings"])
+    return texts, headings
+
+
+def derive_tables(pool, texts: list[str]):
+    """The speller's vocabulary and the stem table, counted from ``texts`` in the workers while the parent encodes
+    the posting lists; returns a function that waits for both."""
+    from server.search.indexer import speller_vocabulary
+    from server.search.stemtable import stem_table
+
+    vocab = pool.apply_async(speller_vocabulary, (texts,))
+    stems = pool.apply_async(stem_table, (texts,))
+    return lambda: {"vocab": vocab.get(), "stems": stems.get()}
 
 
 def pdw_compression(writer) -> int:

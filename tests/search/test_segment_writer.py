@@ -240,15 +240,18 @@ def _write(folder: Path, corpus: Corpus, workers: int) -> list[str]:
     """write_sections' two paths on an uncompound segment (its files compared by name)."""
     from array import array
 
-    from server.search.build_pool import write_pooled
+    from server.search.build_pool import pdw_compression, worker_pool, write_pooled
     from server.search.indexer import _write_in_process
 
     folder.mkdir()
     writer = FastSegmentWriter(whoosh_index.create_in(str(folder), build_schema()), compound=False)
     offsets = array("Q", [0])
     with open(folder / "tokens.txt", "wb") as out:
-        texts = write_pooled(writer, corpus, out, offsets, workers) if workers else \
-            _write_in_process(writer, corpus, out, offsets)
+        if workers:
+            with worker_pool(workers, pdw_compression(writer)) as pool:
+                texts, _ = write_pooled(pool, writer, corpus, out, offsets)
+        else:
+            texts = _write_in_process(writer, corpus, out, offsets)
     (folder / "tokens.idx").write_bytes(offsets.tobytes())
     writer.commit()
     return texts
@@ -298,3 +301,26 @@ def test_small_corpora_are_built_in_one_process(monkeypatch):
     assert pool_workers(len(Corpus(references_dir()).sections)) == 0
     monkeypatch.setenv(WORKERS_ENV, "0")
     assert pool_workers(POOL_MIN_SECTIONS * 10) == 0
+
+
+def test_pooled_build_writes_the_same_index_folder(tmp_path, monkeypatch):
+    """A whole build (store.build) with worker processes and without: every file of the generation folder the same
+    (the segment compared by what it holds: its file name is random), vocabulary and stems derived in the workers
+    included."""
+    from server.search import build_pool
+    from server.search.store import MANIFEST, build
+
+    monkeypatch.setattr(build_pool, "CHUNK_SECTIONS", 80)
+    corpus = _distinct_corpus(tmp_path / "refs", 1)
+    gens = {}
+    for workers in ("0", "2"):
+        monkeypatch.setenv(build_pool.WORKERS_ENV, workers)
+        gens[workers] = build(corpus, tmp_path / f"index-{workers}")
+    one, pooled = gens["0"], gens["2"]
+    names = sorted(p.name for p in one.iterdir() if not p.name.startswith(("MAIN_", "_MAIN_")) and p.name != MANIFEST)
+    assert names == sorted(p.name for p in pooled.iterdir()
+                           if not p.name.startswith(("MAIN_", "_MAIN_")) and p.name != MANIFEST)
+    assert {"vocab.json", "stems.json", "headings.txt", "tokens.txt"} <= set(names)
+    for name in names:
+        assert (pooled / name).read_bytes() == (one / name).read_bytes(), name
+    assert _dump(whoosh_index.open_dir(str(pooled))) == _dump(whoosh_index.open_dir(str(one)))
