@@ -4,8 +4,10 @@ For a corpus whose sections do not repeat, most of a build is per-section work t
 Markdown turned into text, each field analysed into terms and encoded positions, the token-set line, the stored
 fields pickled and compressed. Workers do it for chunks of whole documents and invert each chunk's postings (term ->
 docnums, values, as arrays: cheap to pickle back); the parent takes the chunks in document order, appends each
-term's postings to the segment's posting lists, writes the stored fields, lengths and token lines, and encodes the
-posting blocks at the end as before. The segment is byte-for-byte what the one-process build writes
+term's postings to the segment's posting lists, writes the stored fields, lengths and token lines, and encodes
+each complete posting block as soon as it has one (waiting for workers otherwise), leaving the flush little more
+than the last, partial block of every term. Heading lines are made in the workers too, and the speller's
+vocabulary and the stem table are counted there while the parent flushes. The segment is byte-for-byte what the one-process build writes
 (tests/search/test_segment_writer.py builds both).
 
 A pool costs a process start and an import of the analyzers (a few hundred ms): it is used only for corpora of
@@ -120,24 +122,30 @@ def analyse_chunk(task: tuple[int, list[Document]]) -> dict:
                 field = schema[name]
                 if field.indexed:
                     kind = analysis.kinds[name]
-                    length, items, terms = analysis.analyze(name, kind, value)
-                    terms_of[name] = terms
+                    inverted = postings.setdefault(name, {})
+                    # the writer's analysis (FieldAnalysis.analyze), inverted straight into the chunk's lists
+                    if kind == "prose-positions":
+                        length, grouped = analysis.positions(name, value)
+                        encode = analysis.encoded_positions
+                        for term, ps in grouped.items():
+                            entry = inverted.get(term)
+                            if entry is None:
+                                entry = inverted[term] = [array("I"), array("I"), []]
+                            entry[0].append(docnum)
+                            entry[1].append(len(ps))
+                            entry[2].append(encode(ps))
+                    else:
+                        length, grouped = analysis.counts(name, kind, value)
+                        for term, n in grouped.items():
+                            entry = inverted.get(term)
+                            if entry is None:
+                                entry = inverted[term] = [array("I"), array("I")]
+                            entry[0].append(docnum)
+                            entry[1].append(n)
+                    terms_of[name] = grouped.keys()
                     column = lengths.setdefault(name, array("I"))
                     column.extend([0] * (docnum - start + 1 - len(column)))
                     column[docnum - start] = length if field.scorable else 0
-                    inverted = postings.setdefault(name, {})
-                    positions = kind == "prose-positions"
-                    for term, v in items:
-                        entry = inverted.get(term)
-                        if entry is None:
-                            entry = inverted[term] = [array("I"), array("I"), []] if positions \
-                                else [array("I"), array("I")]
-                        entry[0].append(docnum)
-                        if positions:
-                            entry[1].append(int(v[0]))
-                            entry[2].append(v[1])
-                        else:
-                            entry[1].append(v)
                 if field.stored:
                     stored[name] = value
             stored_blobs.append(zlib.compress(dumps(stored, 2), w.level) if stored else None)
@@ -235,6 +243,8 @@ def write_pooled(pool, writer, corpus: Corpus, out, offsets: array) -> tuple[lis
     headings: list[bytes] = []
     for chunk in pool.imap(analyse_chunk, _chunks(corpus)):
         add_analysed_chunk(writer, chunk)
+        for name, postings in chunk["postings"].items():  # while the workers analyse the next chunks
+            writer.encode_full_blocks(name, postings)
         for line in chunk["lines"]:
             out.write(line)
             offsets.append(offsets[-1] + len(line))

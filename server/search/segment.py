@@ -165,20 +165,32 @@ class FieldAnalysis:
         positions field (number of positions, encoded positions), encoded once here however often the text
         recurs. The set of terms is cached and shared: nothing may modify it."""
         if kind == "prose-positions":
-            kept, first = self.prose[name].terms(value)
-            grouped: dict[str, list[int]] = {}
-            for pos, term in enumerate(kept, first):
-                at = grouped.get(term)
-                if at is None:
-                    grouped[term] = [pos]
-                else:
-                    at.append(pos)
+            length, grouped = self.positions(name, value)
             single = self._single_positions
             items = [(term, (float(len(ps)), _position_values(ps, single))) for term, ps in grouped.items()]
-        else:
-            kept = self.prose[name].terms(value)[0] if kind == "prose" else self.code_terms.terms(value)
-            items = list(Counter(kept).items())
-        return len(kept), items, set(grouped if kind == "prose-positions" else kept)
+            return length, items, set(grouped)
+        length, counts = self.counts(name, kind, value)
+        return length, list(counts.items()), set(counts)
+
+    def positions(self, name: str, value: str) -> tuple[int, dict[str, list[int]]]:
+        """A positions field's length and each term's positions, in the order the terms first occur."""
+        kept, first = self.prose[name].terms(value)
+        grouped: dict[str, list[int]] = {}
+        for pos, term in enumerate(kept, first):
+            at = grouped.get(term)
+            if at is None:
+                grouped[term] = [pos]
+            else:
+                at.append(pos)
+        return len(kept), grouped
+
+    def counts(self, name: str, kind: str, value: str) -> tuple[int, Counter]:
+        """A frequency field's length and each term's count, in the order the terms first occur."""
+        kept = self.prose[name].terms(value)[0] if kind == "prose" else self.code_terms.terms(value)
+        return len(kept), Counter(kept)
+
+    def encoded_positions(self, positions: list[int]) -> bytes:
+        return _position_values(positions, self._single_positions)
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -203,6 +215,7 @@ class FastSegmentWriter(SegmentWriter):
         self._seen_hashes: set[int] = set()
         self._analysed_chars = 0
         self._length_columns: dict[str, object] = {}  # field -> its length column's writer
+        self._encoded: dict[str, dict[str, list]] = {}  # field -> term -> its first blocks, encoded early
 
     def add_document(self, **fields) -> dict[str, set]:
         self._check_state()
@@ -336,68 +349,96 @@ class FastSegmentWriter(SegmentWriter):
                         weights = array("f", vs)
                         values = (list(map(_PACKED_FREQS.__getitem__, vs)) if max(vs) < len(_PACKED_FREQS)
                                   else list(map(pack_uint, vs)))
-                    self._write_term(fw, term.encode("utf-8"), ids, weights, values, lengths)
+                    self._write_term(fw, term.encode("utf-8"), ids, weights, values, lengths,
+                                     self._encoded.get(name, {}).get(term, ()))
             fw.finish_field()
         fw.close()
 
     def _write_term(self, fw, tbytes: bytes, ids: list[int], weights: array, values: list[bytes],
-                    lengths: array) -> None:
+                    lengths: array, done: list = ()) -> None:
         """One posting list in Whoosh's block format: what ``FieldWriter.start_term``, ``add`` per posting and
-        ``finish_term`` write, with each block's statistics taken over slices instead of posting by posting."""
+        ``finish_term`` write, with each block's statistics taken over slices instead of posting by posting.
+        ``done``: the first blocks, already encoded (``encode_full_blocks``)."""
         fw.start_term(tbytes)
         pw = fw._postwriter
         terminfo = pw._terminfo
         limit = pw._blocklimit
         n = len(ids)
-        for start in range(0, n, limit):
+        blocks = list(done)
+        for start in range(len(done) * limit, n, limit):
             end = min(n, start + limit)
-            pw._ids = block_ids = ids[start:end]
-            pw._weights = block_weights = weights[start:end]
-            pw._values = list(filter(None, values[start:end]))  # add_posting keeps only non-empty values
-            # the lengths Whoosh's add_postings reads back from the length column (0: none, which add_posting skips)
-            block_lengths = list(map(lengths.__getitem__, block_ids))
-            shortest = min(block_lengths)
-            if not shortest:
-                shortest = min((x for x in block_lengths if x), default=None)
-            pw._minlength = shortest
-            pw._maxlength = max(block_lengths)
-            pw._maxweight = max(0, max(block_weights))
+            blocks.append(_encode_block(pw._format, pw._compression, ids[start:end], weights[start:end],
+                                        values[start:end], lengths))
+        postfile = pw._postfile
+        for i, (stats, payload) in enumerate(blocks):
+            pw._ids, pw._weights, pw._minlength, pw._maxlength, pw._maxweight = stats
             terminfo.add_block(pw)
-            self._write_block(pw, last=end == n)
+            # W3PostingsWriter._write_block's output: the length (negative for the term's last block), then the
+            # block's info and data
+            if not pw._blockcount:
+                postfile.write(WHOOSH3_HEADER_MAGIC)
+            postfile.write_int(-len(payload) if i == len(blocks) - 1 else len(payload))
+            postfile.write(payload)
+            pw._blockcount += 1
         # FieldWriter.finish_term, minus the last block finish_postings would write (written above)
         terminfo.set_extent(pw._startoffset, pw._postfile.tell() - pw._startoffset)
         pw._terminfo = None
         fw._tindex.add(pack_ushort(fw._fieldid) + fw._btext, terminfo.to_bytes())
 
-    def _write_block(self, pw, last: bool) -> None:
-        """W3PostingsWriter._write_block for a block given as a slice: the same bytes, without its per-posting
-        generators (delta encoding, the all-weights-equal checks)."""
-        postfile = pw._postfile
-        if not pw._blockcount:
-            postfile.write(WHOOSH3_HEADER_MAGIC)
-        ids, weights = pw._ids, pw._weights
-        deltas = (ids[0], *map(sub, ids[1:], ids))
-        if weights.count(1.0) == len(weights):
-            mini_weights = None
-        elif weights.count(weights[0]) == len(weights):
-            mini_weights = weights[0]
-        else:
-            mini_weights = tuple(weights)
-        fixed = pw._format.fixed_value_size()
-        if fixed is None or fixed < 0:
-            mini_values = _distinct_objects(pw._values)
-        elif fixed == 0:
-            mini_values = None
-        else:
-            mini_values = b"".join(pw._values)
-        databytes = dumps((deltas, mini_weights, mini_values), 2)
-        comp = pw._compression
-        if comp:
-            databytes = zlib.compress(databytes, comp)
-        infobytes = dumps((len(ids), ids[-1], pw._maxweight, comp, length_to_byte(pw._minlength),
-                           length_to_byte(pw._maxlength)), 2)
-        blocklength = len(infobytes) + len(databytes)
-        postfile.write_int(-blocklength if last else blocklength)
-        postfile.write(infobytes)
-        postfile.write(databytes)
-        pw._blockcount += 1
+    def encode_full_blocks(self, name: str, terms) -> None:
+        """Encode now the complete blocks (``blocklimit`` postings) of ``terms``' posting lists in field ``name``:
+        their bytes depend only on their own postings and those documents' lengths, which are final. A pooled
+        build calls this while it waits for its workers, so that less is left for the flush. Only for postings
+        added pre-analysed (``add_analysed_chunk``)."""
+        kind, field = self._kinds[name], self.schema[name]
+        limit, comp = self.codec._blocklimit, self.codec._compression
+        inverted = self._inverted[name]
+        lengths = self._lengths.setdefault(name, array("I"))
+        lengths.extend([0] * (self.docnum - len(lengths)))
+        encoded = self._encoded.setdefault(name, {})
+        for term in terms:
+            ids, counts, *positions = inverted[term]
+            done = encoded.get(term)
+            start = len(done) * limit if done else 0
+            while len(ids) - start >= limit:
+                end = start + limit
+                vs = counts[start:end]
+                values = positions[0][start:end] if kind == "prose-positions" else \
+                    list(map(_PACKED_FREQS.__getitem__, vs)) if max(vs) < len(_PACKED_FREQS) else list(map(pack_uint, vs))
+                if done is None:
+                    done = encoded[term] = []
+                done.append(_encode_block(field.format, comp, ids[start:end], array("f", vs), values, lengths))
+                start = end
+
+
+def _encode_block(fmt, comp: int, ids, weights: array, values: list[bytes], lengths: array) -> tuple:
+    """One block as W3PostingsWriter._write_block encodes it: (its statistics for the term info: ids, weights,
+    shortest and longest document, highest weight; its info and data bytes), without the per-posting generators
+    (delta encoding, the all-weights-equal checks)."""
+    values = list(filter(None, values))  # add_posting keeps only non-empty values
+    # the lengths Whoosh's add_postings reads back from the length column (0: none, which add_posting skips)
+    block_lengths = list(map(lengths.__getitem__, ids))
+    shortest = min(block_lengths)
+    if not shortest:
+        shortest = min((x for x in block_lengths if x), default=None)
+    longest = max(block_lengths)
+    maxweight = max(0, max(weights))
+    deltas = (ids[0], *map(sub, ids[1:], ids))
+    if weights.count(1.0) == len(weights):
+        mini_weights = None
+    elif weights.count(weights[0]) == len(weights):
+        mini_weights = weights[0]
+    else:
+        mini_weights = tuple(weights)
+    fixed = fmt.fixed_value_size()
+    if fixed is None or fixed < 0:
+        mini_values = _distinct_objects(values)
+    elif fixed == 0:
+        mini_values = None
+    else:
+        mini_values = b"".join(values)
+    databytes = dumps((deltas, mini_weights, mini_values), 2)
+    if comp:
+        databytes = zlib.compress(databytes, comp)
+    infobytes = dumps((len(ids), ids[-1], maxweight, comp, length_to_byte(shortest), length_to_byte(longest)), 2)
+    return (ids, weights, shortest, longest, maxweight), infobytes + databytes
