@@ -24,6 +24,7 @@ import signal
 import sys
 import zlib
 from array import array
+from collections import deque
 from contextlib import ExitStack, contextmanager
 from pickle import dumps
 from types import SimpleNamespace
@@ -39,11 +40,12 @@ _worker = None  # per worker process: its analysis state (see _start_worker)
 
 def pool_workers(sections: int) -> int:
     """How many worker processes a build of ``sections`` sections uses: 0 (build in this process) for small corpora,
-    on one core, when no core is idle, or when DO_EXPERT_BUILD_WORKERS says so (a number there is used as is).
+    on one core, on a machine already over-subscribed, or when DO_EXPERT_BUILD_WORKERS says so (a number there is
+    used as is).
 
-    Workers only pay with a core to run on: their start, a second set of word caches and the hand-over of each
-    chunk cost about a fifth more CPU than the one-process build, so on a machine whose cores are already busy
-    (load average within one of the core count) a pool made a 50x build slower, not faster."""
+    Workers cost about a sixth more CPU than the one-process build (their start, a second set of word caches, the
+    hand-over of each chunk), so they pay only with cores to run on: measured on 2 cores at 50x, a pool took a
+    build from 16-18 s to 10-11 s with a load average of 1.2-2, and made it slower (19-25 s) at 3.4."""
     setting = os.environ.get(WORKERS_ENV, "").strip()
     if setting.isdigit():
         return int(setting)
@@ -51,10 +53,10 @@ def pool_workers(sections: int) -> int:
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     try:
-        idle = cores - os.getloadavg()[0]
+        load = os.getloadavg()[0]
     except OSError:  # no load average on this platform: assume the cores are free
-        idle = cores
-    return min(cores, 4) if cores >= 2 and idle >= 1 else 0
+        load = 0.0
+    return min(cores, 4) if cores >= 2 and load <= cores else 0
 
 
 def pooled_build_supported(writer) -> bool:
@@ -238,18 +240,46 @@ def worker_pool(workers: int, compress_level: int):
 
 def write_pooled(pool, writer, corpus: Corpus, out, offsets: array) -> tuple[list[str], list[bytes]]:
     """``write_sections``' loop with the per-section work in ``pool``'s processes: the segment's documents, the
-    token lines to ``out`` with their offsets. Returns each section's searchable text and its headings.txt line."""
+    token lines to ``out`` with their offsets. Returns each section's searchable text and its headings.txt line.
+
+    A few chunks are in flight at a time, so that the jobs encoding each merged chunk's complete posting blocks
+    are queued between them, not behind every chunk."""
+    from server.search.segment import encode_blocks
+
     texts: list[str] = []
     headings: list[bytes] = []
-    for chunk in pool.imap(analyse_chunk, _chunks(corpus)):
+    tasks = iter(_chunks(corpus))
+    chunks: deque = deque()
+    blocks: deque = deque()  # (keys, pending result), in the order the blocks were taken
+
+    def submit_chunk() -> None:
+        task = next(tasks, None)
+        if task is not None:
+            chunks.append(pool.apply_async(analyse_chunk, (task,)))
+
+    for _ in range(2 * len(pool._pool)):
+        submit_chunk()
+    while chunks:
+        chunk = chunks.popleft().get()
+        submit_chunk()
         add_analysed_chunk(writer, chunk)
-        for name, postings in chunk["postings"].items():  # while the workers analyse the next chunks
-            writer.encode_full_blocks(name, postings)
+        keys, jobs = [], []
+        for name, postings in chunk["postings"].items():
+            field_keys, field_jobs = writer.take_full_blocks(name, postings)
+            keys += field_keys
+            jobs += field_jobs
+        if jobs:
+            blocks.append((keys, pool.apply_async(encode_blocks, (jobs,))))
+        while blocks and blocks[0][1].ready():
+            done_keys, result = blocks.popleft()
+            writer.set_encoded(done_keys, result.get())
         for line in chunk["lines"]:
             out.write(line)
             offsets.append(offsets[-1] + len(line))
         texts.extend(chunk["texts"])
         headings.extend(chunk["headings"])
+    for done_keys, result in blocks:
+        writer.set_encoded(done_keys, result.get())
     return texts, headings
 
 

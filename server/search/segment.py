@@ -216,6 +216,7 @@ class FastSegmentWriter(SegmentWriter):
         self._analysed_chars = 0
         self._length_columns: dict[str, object] = {}  # field -> its length column's writer
         self._encoded: dict[str, dict[str, list]] = {}  # field -> term -> its first blocks, encoded early
+        self._taken: dict[str, dict[str, int]] = {}  # field -> term -> how many of its blocks were taken to encode
 
     def add_document(self, **fields) -> dict[str, set]:
         self._check_state()
@@ -367,8 +368,8 @@ class FastSegmentWriter(SegmentWriter):
         blocks = list(done)
         for start in range(len(done) * limit, n, limit):
             end = min(n, start + limit)
-            blocks.append(_encode_block(pw._format, pw._compression, ids[start:end], weights[start:end],
-                                        values[start:end], lengths))
+            blocks.append(_encode_block(pw._format.fixed_value_size(), pw._compression, ids[start:end],
+                                        weights[start:end], values[start:end], lengths))
         postfile = pw._postfile
         for i, (stats, payload) in enumerate(blocks):
             pw._ids, pw._weights, pw._minlength, pw._maxlength, pw._maxweight = stats
@@ -385,39 +386,60 @@ class FastSegmentWriter(SegmentWriter):
         pw._terminfo = None
         fw._tindex.add(pack_ushort(fw._fieldid) + fw._btext, terminfo.to_bytes())
 
-    def encode_full_blocks(self, name: str, terms) -> None:
-        """Encode now the complete blocks (``blocklimit`` postings) of ``terms``' posting lists in field ``name``:
-        their bytes depend only on their own postings and those documents' lengths, which are final. A pooled
-        build calls this while it waits for its workers, so that less is left for the flush. Only for postings
+    def take_full_blocks(self, name: str, terms) -> tuple[list, list]:
+        """The complete blocks (``blocklimit`` postings) of ``terms``' posting lists in field ``name`` not yet
+        taken: their bytes depend only on their own postings and those documents' lengths, which are final. Returns
+        each block's key for ``set_encoded`` and its job for ``encode_blocks`` (a pooled build has its workers
+        encode them while it merges, leaving the flush little more than each term's last block). Only for postings
         added pre-analysed (``add_analysed_chunk``)."""
         kind, field = self._kinds[name], self.schema[name]
         limit, comp = self.codec._blocklimit, self.codec._compression
+        fixed = field.format.fixed_value_size()
         inverted = self._inverted[name]
         lengths = self._lengths.setdefault(name, array("I"))
         lengths.extend([0] * (self.docnum - len(lengths)))
-        encoded = self._encoded.setdefault(name, {})
+        taken = self._taken.setdefault(name, {})
+        keys, jobs = [], []
         for term in terms:
             ids, counts, *positions = inverted[term]
-            done = encoded.get(term)
-            start = len(done) * limit if done else 0
+            start = taken.get(term, 0) * limit
             while len(ids) - start >= limit:
                 end = start + limit
-                vs = counts[start:end]
+                block_ids, vs = ids[start:end], counts[start:end]
                 values = positions[0][start:end] if kind == "prose-positions" else \
                     list(map(_PACKED_FREQS.__getitem__, vs)) if max(vs) < len(_PACKED_FREQS) else list(map(pack_uint, vs))
-                if done is None:
-                    done = encoded[term] = []
-                done.append(_encode_block(field.format, comp, ids[start:end], array("f", vs), values, lengths))
+                keys.append((name, term, block_ids, vs))
+                jobs.append((fixed, comp, block_ids, vs, values, array("I", map(lengths.__getitem__, block_ids))))
                 start = end
+            taken[term] = start // limit
+        return keys, jobs
+
+    def set_encoded(self, keys: list, encoded: list) -> None:
+        """The results of ``encode_blocks`` for blocks ``take_full_blocks`` gave, in the order it gave them."""
+        for (name, term, block_ids, counts), (shortest, longest, maxweight, payload) in zip(keys, encoded):
+            stats = (block_ids, array("f", counts), shortest, longest, maxweight)
+            self._encoded.setdefault(name, {}).setdefault(term, []).append((stats, payload))
 
 
-def _encode_block(fmt, comp: int, ids, weights: array, values: list[bytes], lengths: array) -> tuple:
+def encode_blocks(jobs: list) -> list[tuple]:
+    """Blocks ``FastSegmentWriter.take_full_blocks`` took, encoded: (shortest, longest, highest weight, bytes)."""
+    out = []
+    for fixed, comp, ids, counts, values, block_lengths in jobs:
+        (_, _, shortest, longest, maxweight), payload = _encode_block(fixed, comp, ids, array("f", counts), values,
+                                                                      block_lengths, ids_lengths=True)
+        out.append((shortest, longest, maxweight, payload))
+    return out
+
+
+def _encode_block(fixed: int | None, comp: int, ids, weights: array, values: list[bytes], lengths: array,
+                  ids_lengths: bool = False) -> tuple:
     """One block as W3PostingsWriter._write_block encodes it: (its statistics for the term info: ids, weights,
     shortest and longest document, highest weight; its info and data bytes), without the per-posting generators
-    (delta encoding, the all-weights-equal checks)."""
+    (delta encoding, the all-weights-equal checks). ``fixed``: the format's fixed value size. ``lengths``: every
+    document's length, or (``ids_lengths``) those of ``ids`` only."""
     values = list(filter(None, values))  # add_posting keeps only non-empty values
     # the lengths Whoosh's add_postings reads back from the length column (0: none, which add_posting skips)
-    block_lengths = list(map(lengths.__getitem__, ids))
+    block_lengths = list(lengths) if ids_lengths else list(map(lengths.__getitem__, ids))
     shortest = min(block_lengths)
     if not shortest:
         shortest = min((x for x in block_lengths if x), default=None)
@@ -430,7 +452,6 @@ def _encode_block(fmt, comp: int, ids, weights: array, values: list[bytes], leng
         mini_weights = weights[0]
     else:
         mini_weights = tuple(weights)
-    fixed = fmt.fixed_value_size()
     if fixed is None or fixed < 0:
         mini_values = _distinct_objects(values)
     elif fixed == 0:
