@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from server.search.corpus import Corpus, classify_lines, reference_files, split_front_matter  # noqa: E402
-from server.search.build_pool import pool_workers  # noqa: E402
+from server.search.build_pool import distinct_share, pool_workers  # noqa: E402
 from server.search.store import build  # noqa: E402
 
 _ID_LINE = re.compile(r"^id:\s*(\S+)\s*$", re.MULTILINE)
@@ -174,7 +174,7 @@ def measure(factor: int, work: Path, questions: list[str], runs: int, distinct: 
         probes.append(json.loads(probe.stdout.strip().splitlines()[-1]))
     got = {key: statistics.median(p[key] for p in probes) for key in probes[0]}
     return {"factor": factor, "sections": len(corpus.sections), "parse": parse,
-            "workers": pool_workers(len(corpus.sections)),
+            "workers": pool_workers(len(corpus.sections), distinct_share(corpus)),
             "build": statistics.median(walls), "fts_build": statistics.median(fts_walls),
             "ratios": sorted(w / max(f, 1e-9) for w, f in zip(walls, fts_walls)),
             "cpu_ratios": sorted(c / max(f, 1e-9) for c, f in zip(cpus, fts_cpus)),
@@ -202,7 +202,7 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     base = rows[0]
-    mode = ("distinct copies: a word of each copy's own in every heading and prose line, no section text repeats"
+    mode = ("distinct copies: a word of each copy's own in its titles, headings and prose lines; no section text repeats"
             if args.distinct else "verbatim copies: every section's text recurs once per copy")
     print(f"Corpus mode: {mode}")
     print("Build worker processes: " + ", ".join(f"{r['factor']}x {r['workers'] or 'none (one process)'}"

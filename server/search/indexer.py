@@ -107,8 +107,8 @@ def write_index(ix, corpus: Corpus, folder: Path, workers: int | None = None) ->
 
 def _write(ix, corpus: Corpus, folder: Path, workers: int | None, tables: dict | None) -> list[str]:
     from server.search.build_memory import gc_paused, heap_kept
-    from server.search.build_pool import (derive_tables, pdw_compression, pool_workers, pooled_build_supported,
-                                          worker_pool, write_pooled)
+    from server.search.build_pool import (derive_tables, distinct_share, pdw_compression, pool_workers,
+                                          pooled_build_supported, worker_pool, write_pooled)
     from server.search.headings import write_heading_sets
     from server.search.segment import FastSegmentWriter
 
@@ -116,7 +116,8 @@ def _write(ix, corpus: Corpus, folder: Path, workers: int | None, tables: dict |
         # One segment from a fresh writer: document numbers follow insertion order, which tokens.txt relies on.
         writer = FastSegmentWriter(ix)
         offsets = array("Q", [0])
-        workers = pool_workers(len(corpus.sections)) if workers is None else workers
+        if workers is None:
+            workers = pool_workers(len(corpus.sections), distinct_share(corpus))
         pooled = workers > 0 and pooled_build_supported(writer)
         headings = derived = None
         try:

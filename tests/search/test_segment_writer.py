@@ -299,6 +299,7 @@ def test_small_corpora_are_built_in_one_process(monkeypatch):
 
     monkeypatch.delenv(WORKERS_ENV, raising=False)
     assert pool_workers(len(Corpus(references_dir()).sections)) == 0
+    assert pool_workers(POOL_MIN_SECTIONS * 10, distinct=0.1) == 0  # copied docs: one process analyses each once
     monkeypatch.setenv(WORKERS_ENV, "0")
     assert pool_workers(POOL_MIN_SECTIONS * 10) == 0
 
