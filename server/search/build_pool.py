@@ -98,6 +98,7 @@ def _start_worker(compress_level: int) -> None:
 
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which ends the pool
+    os.dup2(2, 1)  # a server's stdout is its MCP stdio channel: nothing a worker prints may reach it
     schema = build_schema()
     memory = ExitStack()  # the worker's habits for its whole life: it exits when the pool closes
     memory.enter_context(heap_kept())
