@@ -254,7 +254,7 @@ def write_pooled(pool, writer, corpus: Corpus, out, offsets: array) -> tuple[lis
 
     A few chunks are in flight at a time, so that the jobs encoding each merged chunk's complete posting blocks
     are queued between them, not behind every chunk."""
-    from server.search.segment import encode_blocks
+    from server.search.postblocks import encode_blocks
 
     texts: list[str] = []
     headings: list[bytes] = []

@@ -12,6 +12,8 @@ at 50x the corpus take over 200 times as long as SQLite FTS5's. This writer keep
 - postings are inverted in plain dicts (documents arrive in docnum order, so every posting list is already sorted);
 - each term's posting list goes to Whoosh's block encoder in slices of its block size, not one posting at a time.
 
+A pooled build (server/search/build_pool.py) adds documents analysed in worker processes instead, and has the
+workers encode each complete posting block (``take_full_blocks``, ``set_encoded``; the encoding is in postblocks.py).
 Fields whose analyzer is neither of ours go through Whoosh's own ``field.index``. The output is byte-for-byte what
 ``SegmentWriter.add_document`` + ``commit`` write; tests/search/test_segment_writer.py compares the two.
 """
@@ -19,7 +21,6 @@ Fields whose analyzer is neither of ours go through Whoosh's own ``field.index``
 from __future__ import annotations
 
 import re
-import zlib
 from array import array
 from collections import Counter
 from operator import itemgetter, sub
@@ -33,6 +34,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from server.search.analysis import IDENT_RE, CodeTokenizer, identifier_parts
+from server.search.postblocks import encode_block
 
 EQUIVALENT_PROSE_TOKEN = re.compile(r"\w+(?:\.\w+)*")
 ANALYSIS_CACHE_CHARS = 16 * 1024 * 1024  # repeated texts kept for reuse, in characters (10x our corpus)
@@ -112,7 +114,7 @@ _PACKED_FREQS = [pack_uint(f) for f in range(4096)]  # Frequency values: the ter
 
 def _position_values(positions: list[int], single: dict[int, bytes]) -> bytes:
     """Positions.encode: the count, then the pickled position deltas. A single position's value is shared (see
-    ``_distinct_objects`` for why the block writer then copies repeats)."""
+    ``postblocks._distinct_objects`` for why the block writer then copies repeats)."""
     if len(positions) == 1:
         p = positions[0]
         v = single.get(p)
@@ -121,16 +123,6 @@ def _position_values(positions: list[int], single: dict[int, bytes]) -> bytes:
         return v
     deltas = [positions[0], *map(sub, positions[1:], positions)]
     return pack_uint(len(deltas)) + dumps(deltas, 2)
-
-
-def _distinct_objects(values: list[bytes]) -> tuple[bytes, ...]:
-    """``values`` as distinct objects. Whoosh pickles a block's values as a tuple, and pickle writes an object it has
-    seen before as a back-reference; Whoosh's own writer never repeats an object, so neither may this one (equal
-    values that are distinct objects are written in full, as Whoosh does). When any object repeats, all are copied:
-    one pass in C, cheaper than finding the repeats in Python."""
-    if len(set(map(id, values))) == len(values):
-        return tuple(values)
-    return tuple(map(bytes, map(memoryview, values)))  # new objects (bytes(v) and v[:] would return v itself)
 
 
 class FieldAnalysis:
@@ -368,7 +360,7 @@ class FastSegmentWriter(SegmentWriter):
         blocks = list(done)
         for start in range(len(done) * limit, n, limit):
             end = min(n, start + limit)
-            blocks.append(_encode_block(pw._format.fixed_value_size(), pw._compression, ids[start:end],
+            blocks.append(encode_block(pw._format.fixed_value_size(), pw._compression, ids[start:end],
                                         weights[start:end], values[start:end], lengths))
         postfile = pw._postfile
         for i, (stats, payload) in enumerate(blocks):
@@ -419,47 +411,3 @@ class FastSegmentWriter(SegmentWriter):
         for (name, term, block_ids, counts), (shortest, longest, maxweight, payload) in zip(keys, encoded):
             stats = (block_ids, array("f", counts), shortest, longest, maxweight)
             self._encoded.setdefault(name, {}).setdefault(term, []).append((stats, payload))
-
-
-def encode_blocks(jobs: list) -> list[tuple]:
-    """Blocks ``FastSegmentWriter.take_full_blocks`` took, encoded: (shortest, longest, highest weight, bytes)."""
-    out = []
-    for fixed, comp, ids, counts, values, block_lengths in jobs:
-        (_, _, shortest, longest, maxweight), payload = _encode_block(fixed, comp, ids, array("f", counts), values,
-                                                                      block_lengths, ids_lengths=True)
-        out.append((shortest, longest, maxweight, payload))
-    return out
-
-
-def _encode_block(fixed: int | None, comp: int, ids, weights: array, values: list[bytes], lengths: array,
-                  ids_lengths: bool = False) -> tuple:
-    """One block as W3PostingsWriter._write_block encodes it: (its statistics for the term info: ids, weights,
-    shortest and longest document, highest weight; its info and data bytes), without the per-posting generators
-    (delta encoding, the all-weights-equal checks). ``fixed``: the format's fixed value size. ``lengths``: every
-    document's length, or (``ids_lengths``) those of ``ids`` only."""
-    values = list(filter(None, values))  # add_posting keeps only non-empty values
-    # the lengths Whoosh's add_postings reads back from the length column (0: none, which add_posting skips)
-    block_lengths = list(lengths) if ids_lengths else list(map(lengths.__getitem__, ids))
-    shortest = min(block_lengths)
-    if not shortest:
-        shortest = min((x for x in block_lengths if x), default=None)
-    longest = max(block_lengths)
-    maxweight = max(0, max(weights))
-    deltas = (ids[0], *map(sub, ids[1:], ids))
-    if weights.count(1.0) == len(weights):
-        mini_weights = None
-    elif weights.count(weights[0]) == len(weights):
-        mini_weights = weights[0]
-    else:
-        mini_weights = tuple(weights)
-    if fixed is None or fixed < 0:
-        mini_values = _distinct_objects(values)
-    elif fixed == 0:
-        mini_values = None
-    else:
-        mini_values = b"".join(values)
-    databytes = dumps((deltas, mini_weights, mini_values), 2)
-    if comp:
-        databytes = zlib.compress(databytes, comp)
-    infobytes = dumps((len(ids), ids[-1], maxweight, comp, length_to_byte(shortest), length_to_byte(longest)), 2)
-    return (ids, weights, shortest, longest, maxweight), infobytes + databytes
