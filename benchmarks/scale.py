@@ -1,9 +1,16 @@
 """Scale benchmark: the corpus at 1x and at Nx (copies of references/ under new doc ids, as user docs will bring).
 
-    python benchmarks/scale.py [--factors 1 50] [--queries 60] [--runs 3]
+    python benchmarks/scale.py [--factors 1 50] [--queries 60] [--runs 3] [--distinct]
+
+Two kinds of Nx corpus. By default copy k is references/ verbatim under new ids, so every section's text recurs N
+times and a build that analyses a repeated text once gains from the copies. ``--distinct`` weaves a word of copy
+k's own into the title, every heading and prose line (code blocks and source markers untouched): no two sections' texts are
+equal, while the vocabulary and word statistics stay those of the real corpus (real docs share words, not
+sections). Copy 0 is references/ itself in both modes.
 
 For each size, in the same run: index build time against SQLite FTS5's build of the same sections (wall clock, and
-CPU time, which a machine shared with other work disturbs less; ``--runs`` builds, the ratios' spread shown), from
+CPU time of the build's process and its worker processes, which a machine shared with other work disturbs
+less; ``--runs`` builds, the ratios' spread shown), from
 the parsed sections (the Markdown parse is left out on both sides; the last column counts it on both). Then, in a
 fresh process (what a server start costs) the time from spawn to the first search answer, the in-process query p50/p99
 over the question sets, FTS5's p50 over the same questions, and peak RSS. Prints a Markdown table with ratios
@@ -15,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -27,11 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from server.search.corpus import Corpus, reference_files  # noqa: E402
+from server.search.corpus import Corpus, classify_lines, reference_files, split_front_matter  # noqa: E402
+from server.search.build_pool import distinct_share, pool_workers  # noqa: E402
 from server.search.store import build  # noqa: E402
 
 _ID_LINE = re.compile(r"^id:\s*(\S+)\s*$", re.MULTILINE)
 _ALIASES = re.compile(r"^aliases:.*$", re.MULTILINE)
+_TITLE = re.compile(r'^(title:\s*"?)(.*?)("?\s*)$', re.MULTILINE)  # a quoted title keeps its closing quote last
 
 # Runs in a fresh interpreter: spawn -> engine open -> first answer, then the query loop and peak RSS.
 PROBE = r"""
@@ -55,8 +65,35 @@ print(json.dumps({"first": t_first, "p50": statistics.median(times), "p99": time
 """
 
 
-def make_corpus(factor: int, dest: Path) -> Path:
-    """references/ copied ``factor`` times; copy k>0 of doc X is doc X-cK (aliases dropped: they must be unique)."""
+_SYLLABLES = ("ka", "lo", "mi", "nu", "pe", "ri", "so", "ta", "vu", "ze")
+
+
+def copy_word(k: int) -> str:
+    """A made-up word of copy k's own, letters only (the analyzers keep it whole): 3 -> "zanupe"-like."""
+    return "za" + "".join(_SYLLABLES[int(d)] for d in str(k)) + "x"
+
+
+def _weave(line: str, word: str) -> str:
+    """``line`` with ``word`` in it, where it stays prose: a table row gets it in its first cell, any other line
+    with letters at its end (after inline code and links, so neither changes). Rows of dashes, blank lines and
+    HTML comments (source markers) are left alone."""
+    stripped = line.strip()
+    if not any(c.isalpha() for c in stripped) or stripped.startswith("<!--"):
+        return line
+    if stripped.startswith("|"):
+        at = line.index("|") + 1
+        return f"{line[:at]} {word}{line[at:]}"
+    return f"{line.rstrip()} {word}"
+
+
+def distinct_body(markdown: str, word: str) -> str:
+    """The Markdown body with ``word`` woven into every heading and prose line, fenced code left as it is."""
+    return "\n".join(_weave(line, word) if kind == "text" else line for line, kind in classify_lines(markdown)) + "\n"
+
+
+def make_corpus(factor: int, dest: Path, distinct: bool = False) -> Path:
+    """references/ copied ``factor`` times; copy k>0 of doc X is doc X-cK (aliases dropped: they must be unique).
+    ``distinct``: copy k>0 also has ``copy_word(k)`` woven into its headings and prose (see the module docstring)."""
     dest.mkdir(parents=True, exist_ok=True)
     for path in reference_files(ROOT / "references"):
         text = path.read_text(encoding="utf-8")
@@ -67,19 +104,31 @@ def make_corpus(factor: int, dest: Path) -> Path:
             new_id = f"{path.stem}-c{k}"
             copy = _ID_LINE.sub(f"id: {new_id}", text, count=1)
             copy = _ALIASES.sub("aliases: []", copy, count=1)
+            if distinct:  # the title is the doc's H1 (and part of every section's doc_terms field)
+                copy = _TITLE.sub(lambda m: f"{m[1]}{m[2]} {copy_word(k)}{m[3]}", copy, count=1)
+                _, body = split_front_matter(copy, path)
+                copy = copy[: len(copy) - len(body)] + distinct_body(body, copy_word(k))
             (dest / f"{new_id}.md").write_text(copy, encoding="utf-8")
     return dest
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children: a large build's worker processes
+    (server/search/build_pool.py) are joined before build() returns, so their time is counted."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def fts5_build(corpus: Corpus) -> tuple[float, float, sqlite3.Connection]:
     """FTS5's build of the same sections: wall and CPU seconds, and the database."""
-    c0, t0 = time.process_time(), time.perf_counter()
+    c0, t0 = cpu_seconds(), time.perf_counter()
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE s USING fts5(sid UNINDEXED, heading, body, tokenize='porter unicode61')")
     db.executemany("INSERT INTO s VALUES (?, ?, ?)",
                    [(sid, sec.path_text, sec.own_markdown) for sid, sec in corpus.sections.items()])
     db.commit()
-    return time.perf_counter() - t0, time.process_time() - c0, db
+    return time.perf_counter() - t0, cpu_seconds() - c0, db
 
 
 def fts5_query_p50(db: sqlite3.Connection, questions: list[str]) -> float:
@@ -102,19 +151,19 @@ def load_questions(limit: int) -> list[str]:
     return out[:limit]
 
 
-def measure(factor: int, work: Path, questions: list[str], runs: int) -> dict:
+def measure(factor: int, work: Path, questions: list[str], runs: int, distinct: bool = False) -> dict:
     """Build ``runs`` times, each followed by FTS5's build of the same sections (so both see the same machine
     load), then probe each index in a fresh process; the probe figures are medians over the runs."""
-    refs = make_corpus(factor, work / f"refs-{factor}x")
+    refs = make_corpus(factor, work / f"refs-{factor}x", distinct)
     t0 = time.perf_counter()
     corpus = Corpus(refs)
     parse = time.perf_counter() - t0
     walls, cpus, fts_walls, fts_cpus = [], [], [], []
     for run in range(runs):
-        c0, t0 = time.process_time(), time.perf_counter()
+        c0, t0 = cpu_seconds(), time.perf_counter()
         build(corpus, work / f"index-{factor}x-{run}")
         walls.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
+        cpus.append(cpu_seconds() - c0)
         fts_wall, fts_cpu, db = fts5_build(corpus)
         fts_walls.append(fts_wall)
         fts_cpus.append(fts_cpu)
@@ -125,6 +174,7 @@ def measure(factor: int, work: Path, questions: list[str], runs: int) -> dict:
         probes.append(json.loads(probe.stdout.strip().splitlines()[-1]))
     got = {key: statistics.median(p[key] for p in probes) for key in probes[0]}
     return {"factor": factor, "sections": len(corpus.sections), "parse": parse,
+            "workers": pool_workers(len(corpus.sections), distinct_share(corpus)),
             "build": statistics.median(walls), "fts_build": statistics.median(fts_walls),
             "ratios": sorted(w / max(f, 1e-9) for w, f in zip(walls, fts_walls)),
             "cpu_ratios": sorted(c / max(f, 1e-9) for c, f in zip(cpus, fts_cpus)),
@@ -142,14 +192,21 @@ def main() -> int:
     ap.add_argument("--factors", type=int, nargs="+", default=[1, 50])
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--runs", type=int, default=3, help="builds per corpus size (the ratios show their spread)")
+    ap.add_argument("--distinct", action="store_true",
+                    help="copies whose text does not repeat: a word of each copy's own in its headings and prose")
     args = ap.parse_args()
     questions = load_questions(args.queries)
     work = Path(tempfile.mkdtemp(prefix="do-expert-scale-"))
     try:
-        rows = [measure(f, work, questions, max(1, args.runs)) for f in args.factors]
+        rows = [measure(f, work, questions, max(1, args.runs), args.distinct) for f in args.factors]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     base = rows[0]
+    mode = ("distinct copies: a word of each copy's own in its titles, headings and prose lines; no section text repeats"
+            if args.distinct else "verbatim copies: every section's text recurs once per copy")
+    print(f"Corpus mode: {mode}")
+    print("Build worker processes: " + ", ".join(f"{r['factor']}x {r['workers'] or 'none (one process)'}"
+                                                  for r in rows) + "\n")
     print(f"{len(questions)} questions; {args.runs} builds per size, each followed by FTS5's build of the same "
           "sections; build figures are medians, ratios are median (min-max) over the runs\n")
     print("| corpus | sections | spawn to first answer | vs 1x | p50 query | p99 query | FTS5 p50 | RSS | build | "

@@ -18,20 +18,29 @@ HEADINGS_INDEX = "headings.idx"
 LEVELS_FILE = "levels.bin"  # one byte per section: 1 for a doc's overview, 2 for '##', 3 for '###'
 
 
-def write_heading_sets(corpus: Corpus, folder: Path) -> None:
-    """One line per section in index order (the order ``write_sections`` adds them): its heading tokens; and each
-    section's level (the rerank treats a doc's overview apart)."""
-    from server.search.indexer import section_heading
+def heading_line(heading: str, lines: dict[str, bytes]) -> bytes:
+    """A heading's line of headings.txt: its tokens, sorted. ``lines``: those already made (headings repeat: every
+    doc has an "Overview"; copies repeat whole docs)."""
     from server.search.query import heading_tokens
 
+    line = lines.get(heading)
+    if line is None:
+        line = lines[heading] = (" ".join(sorted(heading_tokens(heading))) + "\n").encode("utf-8")
+    return line
+
+
+def write_heading_sets(corpus: Corpus, folder: Path, lines: list[bytes] | None = None) -> None:
+    """One line per section in index order (the order ``write_sections`` adds them): its heading tokens; and each
+    section's level (the rerank treats a doc's overview apart). ``lines``: the lines already made, in that order
+    (a pooled build makes them in its workers)."""
+    from server.search.indexer import section_heading
+
+    if lines is None:
+        made: dict[str, bytes] = {}
+        lines = [heading_line(section_heading(corpus, section), made) for section in corpus.sections.values()]
     offsets = array("Q", [0])
-    lines: dict[str, bytes] = {}  # headings repeat (every doc has an "Overview"; copies repeat whole docs)
     with open(folder / HEADINGS_FILE, "wb") as out:
-        for section in corpus.sections.values():
-            heading = section_heading(corpus, section)
-            line = lines.get(heading)
-            if line is None:
-                line = lines[heading] = (" ".join(sorted(heading_tokens(heading))) + "\n").encode("utf-8")
+        for line in lines:
             out.write(line)
             offsets.append(offsets[-1] + len(line))
     (folder / HEADINGS_INDEX).write_bytes(offsets.tobytes())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from array import array
+from contextlib import ExitStack
 from functools import lru_cache
 from pathlib import Path
 
@@ -85,39 +86,81 @@ def stored_fields(corpus: Corpus, section: Section) -> dict:
     return {"title": corpus.docs[section.doc_id].title, "path": section.path_text, "markdown": section.markdown}
 
 
-def write_sections(ix, corpus: Corpus, folder: Path) -> list[str]:
+def write_sections(ix, corpus: Corpus, folder: Path, workers: int | None = None) -> list[str]:
     """Index every section, and write each section's token set to tokens.txt (one line per document number, in
     index order) with byte offsets in tokens.idx, for the coverage rerank to read through mmap. The token set is
     the set of terms the section was indexed under, as the writer reports it (no second analysis). Returns each
-    section's searchable text (heading, body, code), from which the speller's vocabulary is counted."""
+    section's searchable text (heading, body, code), from which the speller's vocabulary is counted.
+
+    ``workers``: processes for the per-section work (server/search/build_pool.py); by default chosen from the
+    corpus size and the cores, 0 for one process. The files written are the same either way."""
+    return _write(ix, corpus, folder, workers, None)
+
+
+def write_index(ix, corpus: Corpus, folder: Path, workers: int | None = None) -> dict:
+    """``write_sections``, plus the heading sets (headings.py); returns the speller's vocabulary and the stem table
+    ({"vocab", "stems"}). A pooled build derives both in its workers while the segment is written."""
+    tables: dict = {}
+    _write(ix, corpus, folder, workers, tables)
+    return tables
+
+
+def _write(ix, corpus: Corpus, folder: Path, workers: int | None, tables: dict | None) -> list[str]:
     from server.search.build_memory import gc_paused, heap_kept
+    from server.search.build_pool import (derive_tables, distinct_share, pdw_compression, pool_workers,
+                                          pooled_build_supported, worker_pool, write_pooled)
+    from server.search.headings import write_heading_sets
     from server.search.segment import FastSegmentWriter
 
-    with heap_kept(), gc_paused():
+    with heap_kept(), gc_paused(), ExitStack() as stack:
         # One segment from a fresh writer: document numbers follow insertion order, which tokens.txt relies on.
         writer = FastSegmentWriter(ix)
         offsets = array("Q", [0])
-        texts = []
-        memo: dict = {}  # derived texts, for this build only
-        lines: dict[tuple, bytes] = {}  # tokens.txt lines by their fields' texts: copied sections repeat them
+        if workers is None:
+            workers = pool_workers(len(corpus.sections), distinct_share(corpus))
+        pooled = workers > 0 and pooled_build_supported(writer)
+        headings = derived = None
         try:
+            pool = stack.enter_context(worker_pool(workers, pdw_compression(writer))) if pooled else None
             with open(folder / TOKENS_FILE, "wb") as out:
-                for section in corpus.sections.values():
-                    fields = section_fields(corpus, section, memo)
-                    terms = writer.add_document(**fields, **stored_fields(corpus, section))
-                    key = tuple(fields[name] for name in TOKEN_FIELDS)  # the line is a function of these texts
-                    line = lines.get(key)
-                    if line is None:
-                        tokens = set().union(*(terms.get(name, ()) for name in TOKEN_FIELDS))
-                        line = lines[key] = (" ".join(sorted(tokens)) + "\n").encode("utf-8")
-                    out.write(line)
-                    offsets.append(offsets[-1] + len(line))
-                    texts.append(f"{fields['heading']} {fields['body']} {fields['code']}")
+                if pool is not None:
+                    texts, headings = write_pooled(pool, writer, corpus, out, offsets)
+                else:
+                    texts = _write_in_process(writer, corpus, out, offsets)
             (folder / TOKENS_INDEX).write_bytes(offsets.tobytes())
+            if pool is not None and tables is not None:
+                derived = derive_tables(pool, texts)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+        if tables is not None:
+            write_heading_sets(corpus, folder, headings)
+            tables.update(derived() if derived else {"vocab": speller_vocabulary(texts), "stems": _stems(texts)})
+    return texts
+
+
+def _stems(texts: list[str]) -> dict:
+    from server.search.stemtable import stem_table
+
+    return stem_table(texts)
+
+
+def _write_in_process(writer, corpus: Corpus, out, offsets: array) -> list[str]:
+    texts = []
+    memo: dict = {}  # derived texts, for this build only
+    lines: dict[tuple, bytes] = {}  # tokens.txt lines by their fields' texts: copied sections repeat them
+    for section in corpus.sections.values():
+        fields = section_fields(corpus, section, memo)
+        terms = writer.add_document(**fields, **stored_fields(corpus, section))
+        key = tuple(fields[name] for name in TOKEN_FIELDS)  # the line is a function of these texts
+        line = lines.get(key)
+        if line is None:
+            tokens = set().union(*(terms.get(name, ()) for name in TOKEN_FIELDS))
+            line = lines[key] = (" ".join(sorted(tokens)) + "\n").encode("utf-8")
+        out.write(line)
+        offsets.append(offsets[-1] + len(line))
+        texts.append(f"{fields['heading']} {fields['body']} {fields['code']}")
     return texts
 
 

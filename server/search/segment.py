@@ -12,6 +12,8 @@ at 50x the corpus take over 200 times as long as SQLite FTS5's. This writer keep
 - postings are inverted in plain dicts (documents arrive in docnum order, so every posting list is already sorted);
 - each term's posting list goes to Whoosh's block encoder in slices of its block size, not one posting at a time.
 
+A pooled build (server/search/build_pool.py) adds documents analysed in worker processes instead, and has the
+workers encode each complete posting block (``take_full_blocks``, ``set_encoded``; the encoding is in postblocks.py).
 Fields whose analyzer is neither of ours go through Whoosh's own ``field.index``. The output is byte-for-byte what
 ``SegmentWriter.add_document`` + ``commit`` write; tests/search/test_segment_writer.py compares the two.
 """
@@ -19,7 +21,6 @@ Fields whose analyzer is neither of ours go through Whoosh's own ``field.index``
 from __future__ import annotations
 
 import re
-import zlib
 from array import array
 from collections import Counter
 from operator import itemgetter, sub
@@ -33,6 +34,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from server.search.analysis import IDENT_RE, CodeTokenizer, identifier_parts
+from server.search.postblocks import encode_block
 
 EQUIVALENT_PROSE_TOKEN = re.compile(r"\w+(?:\.\w+)*")
 ANALYSIS_CACHE_CHARS = 16 * 1024 * 1024  # repeated texts kept for reuse, in characters (10x our corpus)
@@ -112,7 +114,7 @@ _PACKED_FREQS = [pack_uint(f) for f in range(4096)]  # Frequency values: the ter
 
 def _position_values(positions: list[int], single: dict[int, bytes]) -> bytes:
     """Positions.encode: the count, then the pickled position deltas. A single position's value is shared (see
-    ``_distinct_objects`` for why the block writer then copies repeats)."""
+    ``postblocks._distinct_objects`` for why the block writer then copies repeats)."""
     if len(positions) == 1:
         p = positions[0]
         v = single.get(p)
@@ -123,14 +125,64 @@ def _position_values(positions: list[int], single: dict[int, bytes]) -> bytes:
     return pack_uint(len(deltas)) + dumps(deltas, 2)
 
 
-def _distinct_objects(values: list[bytes]) -> tuple[bytes, ...]:
-    """``values`` as distinct objects. Whoosh pickles a block's values as a tuple, and pickle writes an object it has
-    seen before as a back-reference; Whoosh's own writer never repeats an object, so neither may this one (equal
-    values that are distinct objects are written in full, as Whoosh does). When any object repeats, all are copied:
-    one pass in C, cheaper than finding the repeats in Python."""
-    if len(set(map(id, values))) == len(values):
-        return tuple(values)
-    return tuple(map(bytes, map(memoryview, values)))  # new objects (bytes(v) and v[:] would return v itself)
+class FieldAnalysis:
+    """How the fast writer analyses each field of a schema: its kind ("prose", "prose-positions", "code", or
+    "whoosh" for a field left to Whoosh's own ``field.index``) and the cached analyzers. Build workers
+    (server/search/build_pool.py) hold one each and analyse exactly as the writer would."""
+
+    def __init__(self, schema) -> None:
+        self.prose: dict[str, ProseTerms] = {}
+        analyzer_of: dict[str, object] = {}
+        self.code_terms = CodeTerms()
+        self.kinds: dict[str, str] = {}
+        for name, field in schema.items():
+            fmt = field.format
+            if not field.indexed or field.vector or field.separate_spelling() or fmt.field_boost != 1.0:
+                kind = "whoosh"
+            elif ProseTerms.handles(field.analyzer) and type(fmt) in (Frequency, Positions):
+                kind = "prose-positions" if type(fmt) is Positions else "prose"
+                # fields sharing one analyzer object (heading, body, doc_terms) share its word cache
+                shared = next((p for n, p in self.prose.items() if analyzer_of[n] is field.analyzer), None)
+                self.prose[name] = shared or ProseTerms(field.analyzer)
+                analyzer_of[name] = field.analyzer
+            elif type(field.analyzer) is CodeTokenizer and type(fmt) is Frequency:
+                kind = "code"
+            else:
+                kind = "whoosh"
+            self.kinds[name] = kind
+        self._single_positions: dict[int, bytes] = {}  # position -> encoded value of a one-position posting
+
+    def analyze(self, name: str, kind: str, value: str) -> tuple[int, list, set]:
+        """A field's length, its (term, value) pairs and its set of terms. The value is the frequency, or for a
+        positions field (number of positions, encoded positions), encoded once here however often the text
+        recurs. The set of terms is cached and shared: nothing may modify it."""
+        if kind == "prose-positions":
+            length, grouped = self.positions(name, value)
+            single = self._single_positions
+            items = [(term, (float(len(ps)), _position_values(ps, single))) for term, ps in grouped.items()]
+            return length, items, set(grouped)
+        length, counts = self.counts(name, kind, value)
+        return length, list(counts.items()), set(counts)
+
+    def positions(self, name: str, value: str) -> tuple[int, dict[str, list[int]]]:
+        """A positions field's length and each term's positions, in the order the terms first occur."""
+        kept, first = self.prose[name].terms(value)
+        grouped: dict[str, list[int]] = {}
+        for pos, term in enumerate(kept, first):
+            at = grouped.get(term)
+            if at is None:
+                grouped[term] = [pos]
+            else:
+                at.append(pos)
+        return len(kept), grouped
+
+    def counts(self, name: str, kind: str, value: str) -> tuple[int, Counter]:
+        """A frequency field's length and each term's count, in the order the terms first occur."""
+        kept = self.prose[name].terms(value)[0] if kind == "prose" else self.code_terms.terms(value)
+        return len(kept), Counter(kept)
+
+    def encoded_positions(self, positions: list[int]) -> bytes:
+        return _position_values(positions, self._single_positions)
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -141,28 +193,11 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         if self.docnum != 0 or self.segments:
             raise ValueError("the fast segment writer only writes a fresh, empty index")
-        self._prose: dict[str, ProseTerms] = {}
-        schema_field_analyzer: dict[str, object] = {}
-        self._code_terms = CodeTerms()
-        self._kinds: dict[str, str] = {}
-        for name, field in self.schema.items():
-            fmt = field.format
-            if not field.indexed or field.vector or field.separate_spelling() or fmt.field_boost != 1.0:
-                kind = "whoosh"
-            elif ProseTerms.handles(field.analyzer) and type(fmt) in (Frequency, Positions):
-                kind = "prose-positions" if type(fmt) is Positions else "prose"
-                # fields sharing one analyzer object (heading, body, doc_terms) share its word cache
-                shared = next((p for n, p in self._prose.items() if schema_field_analyzer[n] is field.analyzer),
-                              None)
-                self._prose[name] = shared or ProseTerms(field.analyzer)
-                schema_field_analyzer[name] = field.analyzer
-            elif type(field.analyzer) is CodeTokenizer and type(fmt) is Frequency:
-                kind = "code"
-            else:
-                kind = "whoosh"
-            self._kinds[name] = kind
+        self._analysis = FieldAnalysis(self.schema)
+        self._kinds = self._analysis.kinds
         # field -> term -> [docnums, freqs or positions lists]; whoosh-analyzed fields: term bytes -> [docnums,
-        # weights, values]
+        # weights, values]; documents added pre-analysed (add_analysed_chunk): [docnums, freqs or counts(,
+        # encoded positions)] as arrays
         self._inverted: dict[str, dict] = {}
         self._lengths: dict[str, array] = {}  # field -> per-docnum length as the length column rounds it
         # field -> text -> (length, items, terms) for texts met more than once (every section of a doc repeats its
@@ -171,8 +206,9 @@ class FastSegmentWriter(SegmentWriter):
         self._analyses: dict[str, dict[str, tuple]] = {}
         self._seen_hashes: set[int] = set()
         self._analysed_chars = 0
-        self._single_positions: dict[int, bytes] = {}  # position -> encoded value of a one-position posting
         self._length_columns: dict[str, object] = {}  # field -> its length column's writer
+        self._encoded: dict[str, dict[str, list]] = {}  # field -> term -> its first blocks, encoded early
+        self._taken: dict[str, dict[str, int]] = {}  # field -> term -> how many of its blocks were taken to encode
 
     def add_document(self, **fields) -> dict[str, set]:
         self._check_state()
@@ -195,18 +231,7 @@ class FastSegmentWriter(SegmentWriter):
                     length, terms = self._index(name, field, value, docnum)
                     indexed_terms[name] = terms
                     if length and field.scorable:  # only scorable fields keep a length
-                        lengths = self._lengths.setdefault(name, array("I"))
-                        lengths.extend([0] * (docnum + 1 - len(lengths)))
-                        lbyte = length_to_byte(length)  # what the length column keeps, and Whoosh reads back
-                        lengths[docnum] = byte_to_length(lbyte) if lbyte else 0
-                        # W3PerDocWriter.add_field's length part, with the column writer looked up once
-                        column = self._length_columns.get(name)
-                        if column is None:
-                            pdw.add_column_value(_lenfield(name), LENGTHS_COLUMN, lbyte)
-                            self._length_columns[name] = pdw._colwriters[_lenfield(name)]
-                        else:
-                            column.add(docnum, lbyte)
-                        pdw._fieldlengths[name] += length
+                        self._add_length(name, docnum, length)
                 if field.stored:  # W3PerDocWriter.add_field's stored part
                     stored[name] = value
                 if field.column_type:
@@ -268,25 +293,22 @@ class FastSegmentWriter(SegmentWriter):
         return length, terms
 
     def _analyze_text(self, name: str, kind: str, value: str) -> tuple[int, list, set]:
-        """A field's length, its (term, value) pairs and its set of terms. The value is the frequency, or for a
-        positions field (number of positions, encoded positions), encoded once here however often the text
-        recurs. The set of terms is cached and shared: nothing may modify it."""
-        if kind == "prose-positions":
-            kept, first = self._prose[name].terms(value)
-            grouped: dict[str, list[int]] = {}
-            for pos, term in enumerate(kept, first):
-                at = grouped.get(term)
-                if at is None:
-                    grouped[term] = [pos]
-                else:
-                    at.append(pos)
-            single = self._single_positions
-            items = [(term, (float(len(ps)), _position_values(ps, single))) for term, ps in grouped.items()]
+        return self._analysis.analyze(name, kind, value)
+
+    def _add_length(self, name: str, docnum: int, length: int) -> None:
+        """W3PerDocWriter.add_field's length part, with the column writer looked up once."""
+        lengths = self._lengths.setdefault(name, array("I"))
+        lengths.extend([0] * (docnum + 1 - len(lengths)))
+        lbyte = length_to_byte(length)  # what the length column keeps, and Whoosh reads back
+        lengths[docnum] = byte_to_length(lbyte) if lbyte else 0
+        column = self._length_columns.get(name)
+        if column is None:
+            pdw = self.perdocwriter
+            pdw.add_column_value(_lenfield(name), LENGTHS_COLUMN, lbyte)
+            self._length_columns[name] = pdw._colwriters[_lenfield(name)]
         else:
-            kept = self._prose[name].terms(value)[0] if kind == "prose" else self._code_terms.terms(value)
-            items = Counter(kept).items()
-            items = list(items)
-        return len(kept), items, set(grouped if kind == "prose-positions" else kept)
+            column.add(docnum, lbyte)
+        self.perdocwriter._fieldlengths[name] += length
 
     # commit() -> _finalize_segment() -> _flush_segment(): the postings are written here instead of from the pool
 
@@ -309,76 +331,83 @@ class FastSegmentWriter(SegmentWriter):
             else:
                 # str order is UTF-8 byte order, the order Whoosh's pool sorts terms in
                 for term in sorted(inv):
-                    ids, vs = inv[term]
-                    if kind == "prose-positions":
+                    ids, vs, *encoded = inv[term]
+                    if encoded:  # pre-analysed: counts of positions, and the encoded positions
+                        weights = array("f", vs)
+                        values = encoded[0]
+                    elif kind == "prose-positions":
                         weights = array("f", map(_FIRST, vs))
                         values = list(map(_SECOND, vs))
                     else:
                         weights = array("f", vs)
                         values = (list(map(_PACKED_FREQS.__getitem__, vs)) if max(vs) < len(_PACKED_FREQS)
                                   else list(map(pack_uint, vs)))
-                    self._write_term(fw, term.encode("utf-8"), ids, weights, values, lengths)
+                    self._write_term(fw, term.encode("utf-8"), ids, weights, values, lengths,
+                                     self._encoded.get(name, {}).get(term, ()))
             fw.finish_field()
         fw.close()
 
     def _write_term(self, fw, tbytes: bytes, ids: list[int], weights: array, values: list[bytes],
-                    lengths: array) -> None:
+                    lengths: array, done: list = ()) -> None:
         """One posting list in Whoosh's block format: what ``FieldWriter.start_term``, ``add`` per posting and
-        ``finish_term`` write, with each block's statistics taken over slices instead of posting by posting."""
+        ``finish_term`` write, with each block's statistics taken over slices instead of posting by posting.
+        ``done``: the first blocks, already encoded (``encode_full_blocks``)."""
         fw.start_term(tbytes)
         pw = fw._postwriter
         terminfo = pw._terminfo
         limit = pw._blocklimit
         n = len(ids)
-        for start in range(0, n, limit):
+        blocks = list(done)
+        for start in range(len(done) * limit, n, limit):
             end = min(n, start + limit)
-            pw._ids = block_ids = ids[start:end]
-            pw._weights = block_weights = weights[start:end]
-            pw._values = list(filter(None, values[start:end]))  # add_posting keeps only non-empty values
-            # the lengths Whoosh's add_postings reads back from the length column (0: none, which add_posting skips)
-            block_lengths = list(map(lengths.__getitem__, block_ids))
-            shortest = min(block_lengths)
-            if not shortest:
-                shortest = min((x for x in block_lengths if x), default=None)
-            pw._minlength = shortest
-            pw._maxlength = max(block_lengths)
-            pw._maxweight = max(0, max(block_weights))
+            blocks.append(encode_block(pw._format.fixed_value_size(), pw._compression, ids[start:end],
+                                        weights[start:end], values[start:end], lengths))
+        postfile = pw._postfile
+        for i, (stats, payload) in enumerate(blocks):
+            pw._ids, pw._weights, pw._minlength, pw._maxlength, pw._maxweight = stats
             terminfo.add_block(pw)
-            self._write_block(pw, last=end == n)
+            # W3PostingsWriter._write_block's output: the length (negative for the term's last block), then the
+            # block's info and data
+            if not pw._blockcount:
+                postfile.write(WHOOSH3_HEADER_MAGIC)
+            postfile.write_int(-len(payload) if i == len(blocks) - 1 else len(payload))
+            postfile.write(payload)
+            pw._blockcount += 1
         # FieldWriter.finish_term, minus the last block finish_postings would write (written above)
         terminfo.set_extent(pw._startoffset, pw._postfile.tell() - pw._startoffset)
         pw._terminfo = None
         fw._tindex.add(pack_ushort(fw._fieldid) + fw._btext, terminfo.to_bytes())
 
-    def _write_block(self, pw, last: bool) -> None:
-        """W3PostingsWriter._write_block for a block given as a slice: the same bytes, without its per-posting
-        generators (delta encoding, the all-weights-equal checks)."""
-        postfile = pw._postfile
-        if not pw._blockcount:
-            postfile.write(WHOOSH3_HEADER_MAGIC)
-        ids, weights = pw._ids, pw._weights
-        deltas = (ids[0], *map(sub, ids[1:], ids))
-        if weights.count(1.0) == len(weights):
-            mini_weights = None
-        elif weights.count(weights[0]) == len(weights):
-            mini_weights = weights[0]
-        else:
-            mini_weights = tuple(weights)
-        fixed = pw._format.fixed_value_size()
-        if fixed is None or fixed < 0:
-            mini_values = _distinct_objects(pw._values)
-        elif fixed == 0:
-            mini_values = None
-        else:
-            mini_values = b"".join(pw._values)
-        databytes = dumps((deltas, mini_weights, mini_values), 2)
-        comp = pw._compression
-        if comp:
-            databytes = zlib.compress(databytes, comp)
-        infobytes = dumps((len(ids), ids[-1], pw._maxweight, comp, length_to_byte(pw._minlength),
-                           length_to_byte(pw._maxlength)), 2)
-        blocklength = len(infobytes) + len(databytes)
-        postfile.write_int(-blocklength if last else blocklength)
-        postfile.write(infobytes)
-        postfile.write(databytes)
-        pw._blockcount += 1
+    def take_full_blocks(self, name: str, terms) -> tuple[list, list]:
+        """The complete blocks (``blocklimit`` postings) of ``terms``' posting lists in field ``name`` not yet
+        taken: their bytes depend only on their own postings and those documents' lengths, which are final. Returns
+        each block's key for ``set_encoded`` and its job for ``encode_blocks`` (a pooled build has its workers
+        encode them while it merges, leaving the flush little more than each term's last block). Only for postings
+        added pre-analysed (``add_analysed_chunk``)."""
+        kind, field = self._kinds[name], self.schema[name]
+        limit, comp = self.codec._blocklimit, self.codec._compression
+        fixed = field.format.fixed_value_size()
+        inverted = self._inverted[name]
+        lengths = self._lengths.setdefault(name, array("I"))
+        lengths.extend([0] * (self.docnum - len(lengths)))
+        taken = self._taken.setdefault(name, {})
+        keys, jobs = [], []
+        for term in terms:
+            ids, counts, *positions = inverted[term]
+            start = taken.get(term, 0) * limit
+            while len(ids) - start >= limit:
+                end = start + limit
+                block_ids, vs = ids[start:end], counts[start:end]
+                values = positions[0][start:end] if kind == "prose-positions" else \
+                    list(map(_PACKED_FREQS.__getitem__, vs)) if max(vs) < len(_PACKED_FREQS) else list(map(pack_uint, vs))
+                keys.append((name, term, block_ids, vs))
+                jobs.append((fixed, comp, block_ids, vs, values, array("I", map(lengths.__getitem__, block_ids))))
+                start = end
+            taken[term] = start // limit
+        return keys, jobs
+
+    def set_encoded(self, keys: list, encoded: list) -> None:
+        """The results of ``encode_blocks`` for blocks ``take_full_blocks`` gave, in the order it gave them."""
+        for (name, term, block_ids, counts), (shortest, longest, maxweight, payload) in zip(keys, encoded):
+            stats = (block_ids, array("f", counts), shortest, longest, maxweight)
+            self._encoded.setdefault(name, {}).setdefault(term, []).append((stats, payload))

@@ -304,9 +304,8 @@ def open_index(corpus: CorpusFiles, root: Path | None = None, *, force: bool = F
 
 def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     """Build the generation for ``corpus`` under ``root``; a no-op when another process already built it."""
-    from server.search.indexer import doc_catalogue, speller_vocabulary, write_sections  # late: analyzers
-    from server.search.headings import write_heading_sets
-    from server.search.stemtable import STEMS_FILE, stem_table
+    from server.search.indexer import doc_catalogue, write_index  # late: analyzers
+    from server.search.stemtable import STEMS_FILE
     from server.search.termstats import write_df_table
 
     gen = generation_dir(corpus, root)
@@ -321,12 +320,10 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     started = time.perf_counter()
     try:
         ix = whoosh_index.create_in(str(tmp), build_schema())
-        texts = write_sections(ix, corpus, tmp)
+        tables = write_index(ix, corpus, tmp)  # segment, token and heading sets; vocabulary and stems
         (tmp / DOCS_FILE).write_text(json.dumps(doc_catalogue(corpus), separators=(",", ":")), encoding="utf-8")
-        (tmp / VOCAB_FILE).write_text(json.dumps(speller_vocabulary(texts), separators=(",", ":")),
-                                      encoding="utf-8")
-        (tmp / STEMS_FILE).write_text(json.dumps(stem_table(texts), separators=(",", ":")), encoding="utf-8")
-        write_heading_sets(corpus, tmp)
+        (tmp / VOCAB_FILE).write_text(json.dumps(tables["vocab"], separators=(",", ":")), encoding="utf-8")
+        (tmp / STEMS_FILE).write_text(json.dumps(tables["stems"], separators=(",", ":")), encoding="utf-8")
         write_df_table(ix, tmp)
         manifest = {
             "schema_version": SCHEMA_VERSION,

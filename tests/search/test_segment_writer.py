@@ -224,3 +224,105 @@ def test_memoised_fields_write_what_fresh_fields_write(tmp_path):
     assert sorted(want) == sorted(have)
     for ext in want:
         assert have[ext] == want[ext], ext
+
+
+def _distinct_corpus(folder: Path, copies: int) -> Corpus:
+    """references/ plus copies whose text does not repeat (benchmarks/scale.py --distinct)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from scale import make_corpus
+
+    return Corpus(make_corpus(copies + 1, folder, distinct=True))
+
+
+def _write(folder: Path, corpus: Corpus, workers: int) -> list[str]:
+    """write_sections' two paths on an uncompound segment (its files compared by name)."""
+    from array import array
+
+    from server.search.build_pool import pdw_compression, worker_pool, write_pooled
+    from server.search.indexer import _write_in_process
+
+    folder.mkdir()
+    writer = FastSegmentWriter(whoosh_index.create_in(str(folder), build_schema()), compound=False)
+    offsets = array("Q", [0])
+    with open(folder / "tokens.txt", "wb") as out:
+        if workers:
+            with worker_pool(workers, pdw_compression(writer)) as pool:
+                texts, _ = write_pooled(pool, writer, corpus, out, offsets)
+        else:
+            texts = _write_in_process(writer, corpus, out, offsets)
+    (folder / "tokens.idx").write_bytes(offsets.tobytes())
+    writer.commit()
+    return texts
+
+
+@pytest.mark.parametrize("make", [_distinct_corpus, _copied_corpus], ids=["distinct-copies", "verbatim-copies"])
+def test_pooled_build_writes_what_the_one_process_build_writes(tmp_path, monkeypatch, make):
+    """Worker processes analyse chunks of documents and the parent merges them: the segment files, token lines and
+    searchable texts must be byte-for-byte those of the one-process build. Small chunks, so that posting lists
+    and the length columns are put together from many chunks."""
+    from server.search import build_pool
+
+    monkeypatch.setattr(build_pool, "CHUNK_SECTIONS", 50)
+    corpus = make(tmp_path / "refs", 2)
+    one = _write(tmp_path / "one", corpus, workers=0)
+    pooled = _write(tmp_path / "pooled", corpus, workers=2)
+    assert pooled == one
+    for name in ("tokens.txt", "tokens.idx"):
+        assert (tmp_path / "pooled" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+    want, have = _segment_files(tmp_path / "one"), _segment_files(tmp_path / "pooled")
+    assert sorted(want) == sorted(have)
+    for ext in want:
+        assert have[ext] == want[ext], ext
+
+
+@pytest.mark.parametrize("failure", [RuntimeError, KeyboardInterrupt])
+def test_pooled_build_leaves_no_process_behind(tmp_path, monkeypatch, failure):
+    """An error (or Ctrl-C) while chunks are merged ends the workers and reaches the caller."""
+    import multiprocessing
+
+    from server.search import build_pool
+
+    def fail(writer, chunk):
+        raise failure("stop")
+
+    monkeypatch.setattr(build_pool, "add_analysed_chunk", fail)
+    corpus = Corpus(references_dir())
+    before = set(multiprocessing.active_children())  # other tests' processes, if any are still around
+    with pytest.raises(failure):
+        _write(tmp_path / "pooled", corpus, workers=2)
+    assert set(multiprocessing.active_children()) <= before
+
+
+def test_small_corpora_are_built_in_one_process(monkeypatch):
+    from server.search.build_pool import POOL_MIN_SECTIONS, WORKERS_ENV, pool_workers
+
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+    assert pool_workers(len(Corpus(references_dir()).sections)) == 0
+    assert pool_workers(POOL_MIN_SECTIONS * 10, distinct=0.1) == 0  # copied docs: one process analyses each once
+    monkeypatch.setenv(WORKERS_ENV, "0")
+    assert pool_workers(POOL_MIN_SECTIONS * 10) == 0
+
+
+def test_pooled_build_writes_the_same_index_folder(tmp_path, monkeypatch):
+    """A whole build (store.build) with worker processes and without: every file of the generation folder the same
+    (the segment compared by what it holds: its file name is random), vocabulary and stems derived in the workers
+    included."""
+    from server.search import build_pool
+    from server.search.store import MANIFEST, build
+
+    monkeypatch.setattr(build_pool, "CHUNK_SECTIONS", 80)
+    corpus = _distinct_corpus(tmp_path / "refs", 1)
+    gens = {}
+    for workers in ("0", "2"):
+        monkeypatch.setenv(build_pool.WORKERS_ENV, workers)
+        gens[workers] = build(corpus, tmp_path / f"index-{workers}")
+    one, pooled = gens["0"], gens["2"]
+    names = sorted(p.name for p in one.iterdir() if not p.name.startswith(("MAIN_", "_MAIN_")) and p.name != MANIFEST)
+    assert names == sorted(p.name for p in pooled.iterdir()
+                           if not p.name.startswith(("MAIN_", "_MAIN_")) and p.name != MANIFEST)
+    assert {"vocab.json", "stems.json", "headings.txt", "tokens.txt"} <= set(names)
+    for name in names:
+        assert (pooled / name).read_bytes() == (one / name).read_bytes(), name
+    assert _dump(whoosh_index.open_dir(str(pooled))) == _dump(whoosh_index.open_dir(str(one)))
