@@ -109,6 +109,14 @@ def _segment_files(folder: Path) -> dict[str, bytes]:
             for p in folder.iterdir() if p.name.startswith("MAIN_") and p.name != "MAIN_WRITELOCK"}
 
 
+def _assert_same_segment(expected: Path, got: Path) -> None:
+    """The same segment files, each byte for byte (named per file when one differs)."""
+    want, have = _segment_files(expected), _segment_files(got)
+    assert sorted(want) == sorted(have)
+    for ext in want:
+        assert have[ext] == want[ext], ext
+
+
 @pytest.mark.parametrize("docs", [_edge_documents, _tagged_documents, _real_documents, _repeated_documents],
                          ids=["edge-cases", "whoosh-analyzed-field", "real-corpus", "repeated-texts"])
 def test_fast_writer_writes_what_whoosh_writes(tmp_path, docs):
@@ -127,10 +135,7 @@ def test_fast_writer_files_are_byte_identical(tmp_path, docs):
     documents = docs()
     _build(tmp_path / "whoosh", documents, SegmentWriter, compound=False)
     _build(tmp_path / "fast", documents, FastSegmentWriter, compound=False)
-    want, have = _segment_files(tmp_path / "whoosh"), _segment_files(tmp_path / "fast")
-    assert sorted(want) == sorted(have)
-    for ext in want:
-        assert have[ext] == want[ext], ext
+    _assert_same_segment(tmp_path / "whoosh", tmp_path / "fast")
 
 
 def test_reported_terms_are_the_analyzers_terms(tmp_path):
@@ -220,10 +225,7 @@ def test_memoised_fields_write_what_fresh_fields_write(tmp_path):
     memoised = [{**section_fields(corpus, s, memo), **stored_fields(corpus, s)} for s in corpus.sections.values()]
     _build(tmp_path / "whoosh", fresh, SegmentWriter, compound=False)
     _build(tmp_path / "fast", memoised, FastSegmentWriter, compound=False)
-    want, have = _segment_files(tmp_path / "whoosh"), _segment_files(tmp_path / "fast")
-    assert sorted(want) == sorted(have)
-    for ext in want:
-        assert have[ext] == want[ext], ext
+    _assert_same_segment(tmp_path / "whoosh", tmp_path / "fast")
 
 
 def _distinct_corpus(folder: Path, copies: int) -> Corpus:
@@ -271,10 +273,7 @@ def test_pooled_build_writes_what_the_one_process_build_writes(tmp_path, monkeyp
     assert pooled == one
     for name in ("tokens.txt", "tokens.idx"):
         assert (tmp_path / "pooled" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
-    want, have = _segment_files(tmp_path / "one"), _segment_files(tmp_path / "pooled")
-    assert sorted(want) == sorted(have)
-    for ext in want:
-        assert have[ext] == want[ext], ext
+    _assert_same_segment(tmp_path / "one", tmp_path / "pooled")
 
 
 @pytest.mark.parametrize("failure", [RuntimeError, KeyboardInterrupt])
