@@ -108,7 +108,7 @@ def _start_worker(compress_level: int) -> None:
 
 
 def analyse_chunk(task: tuple[int, list[Document]]) -> dict:
-    """One chunk's sections, as ``FastSegmentWriter.add_document`` and ``write_sections`` would treat them:
+    """One chunk's sections, as ``FastSegmentWriter.add_document`` and ``write_index`` would treat them:
     postings inverted per field, per-section lengths, stored-field bytes, token lines and searchable texts."""
     from server.search.headings import heading_line
     from server.search.indexer import TOKEN_FIELDS, section_fields, stored_fields
@@ -249,7 +249,7 @@ def worker_pool(workers: int, compress_level: int):
 
 
 def write_pooled(pool, writer, corpus: Corpus, out, offsets: array) -> tuple[list[str], list[bytes]]:
-    """``write_sections``' loop with the per-section work in ``pool``'s processes: the segment's documents, the
+    """``write_index``' loop with the per-section work in ``pool``'s processes: the segment's documents, the
     token lines to ``out`` with their offsets. Returns each section's searchable text and its headings.txt line.
 
     A few chunks are in flight at a time, so that the jobs encoding each merged chunk's complete posting blocks

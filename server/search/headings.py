@@ -30,7 +30,7 @@ def heading_line(heading: str, lines: dict[str, bytes]) -> bytes:
 
 
 def write_heading_sets(corpus: Corpus, folder: Path, lines: list[bytes] | None = None) -> None:
-    """One line per section in index order (the order ``write_sections`` adds them): its heading tokens; and each
+    """One line per section in index order (the order ``write_index`` adds them): its heading tokens; and each
     section's level (the rerank treats a doc's overview apart). ``lines``: the lines already made, in that order
     (a pooled build makes them in its workers)."""
     from server.search.indexer import section_heading

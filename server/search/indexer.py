@@ -86,26 +86,16 @@ def stored_fields(corpus: Corpus, section: Section) -> dict:
     return {"title": corpus.docs[section.doc_id].title, "path": section.path_text, "markdown": section.markdown}
 
 
-def write_sections(ix, corpus: Corpus, folder: Path, workers: int | None = None) -> list[str]:
+def write_index(ix, corpus: Corpus, folder: Path, workers: int | None = None) -> dict:
     """Index every section, and write each section's token set to tokens.txt (one line per document number, in
-    index order) with byte offsets in tokens.idx, for the coverage rerank to read through mmap. The token set is
-    the set of terms the section was indexed under, as the writer reports it (no second analysis). Returns each
-    section's searchable text (heading, body, code), from which the speller's vocabulary is counted.
+    index order) with byte offsets in tokens.idx, for the coverage rerank to read through mmap, and the heading sets
+    (headings.py). The token set is the set of terms the section was indexed under, as the writer reports it (no
+    second analysis). Returns the speller's vocabulary and the stem table ({"vocab", "stems"}), counted from each
+    section's searchable text (heading, body, code).
 
     ``workers``: processes for the per-section work (server/search/build_pool.py); by default chosen from the
-    corpus size and the cores, 0 for one process. The files written are the same either way."""
-    return _write(ix, corpus, folder, workers, None)
-
-
-def write_index(ix, corpus: Corpus, folder: Path, workers: int | None = None) -> dict:
-    """``write_sections``, plus the heading sets (headings.py); returns the speller's vocabulary and the stem table
-    ({"vocab", "stems"}). A pooled build derives both in its workers while the segment is written."""
-    tables: dict = {}
-    _write(ix, corpus, folder, workers, tables)
-    return tables
-
-
-def _write(ix, corpus: Corpus, folder: Path, workers: int | None, tables: dict | None) -> list[str]:
+    corpus size and the cores, 0 for one process. The files written are the same either way; a pooled build derives
+    the vocabulary and the stems in its workers while the segment is written."""
     from server.search.build_memory import gc_paused, heap_kept
     from server.search.build_pool import (derive_tables, distinct_share, pdw_compression, pool_workers,
                                           pooled_build_supported, worker_pool, write_pooled)
@@ -128,16 +118,14 @@ def _write(ix, corpus: Corpus, folder: Path, workers: int | None, tables: dict |
                 else:
                     texts = _write_in_process(writer, corpus, out, offsets)
             (folder / TOKENS_INDEX).write_bytes(offsets.tobytes())
-            if pool is not None and tables is not None:
+            if pool is not None:
                 derived = derive_tables(pool, texts)
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
-        if tables is not None:
-            write_heading_sets(corpus, folder, headings)
-            tables.update(derived() if derived else {"vocab": speller_vocabulary(texts), "stems": _stems(texts)})
-    return texts
+        write_heading_sets(corpus, folder, headings)
+        return derived() if derived else {"vocab": speller_vocabulary(texts), "stems": _stems(texts)}
 
 
 def _stems(texts: list[str]) -> dict:
@@ -176,7 +164,7 @@ def doc_catalogue(corpus: Corpus) -> dict:
 
 def speller_vocabulary(texts: list[str]) -> dict:
     """Word counts and display spellings for did-you-mean (vocab.json), computed once at build time from each
-    section's searchable text (``write_sections`` returns it); and the everyday-English frequencies that weigh
+    section's searchable text (as ``write_index`` collects it); and the everyday-English frequencies that weigh
     query words (server/search/specificity.py)."""
     from server.search.specificity import english_table
     from server.search.spelling import Speller

@@ -239,7 +239,7 @@ def _distinct_corpus(folder: Path, copies: int) -> Corpus:
 
 
 def _write(folder: Path, corpus: Corpus, workers: int) -> list[str]:
-    """write_sections' two paths on an uncompound segment (its files compared by name)."""
+    """write_index' two paths on an uncompound segment (its files compared by name)."""
     from array import array
 
     from server.search.build_pool import pdw_compression, worker_pool, write_pooled
