@@ -81,7 +81,9 @@ def coverage_rates(engine: SearchEngine, on_topic: list[str], off_topic: list[st
 
 
 def section_texts(engine: SearchEngine) -> dict[str, str]:
-    return {sid: f"{s.path_text}\n{s.markdown}".lower() for sid, s in engine.corpus.sections.items()}
+    # Whitespace runs are one space: the Markdown is hard-wrapped, and a label such as "input gate" must still match
+    # a section that breaks the line between the two words.
+    return {sid: " ".join(f"{s.path_text}\n{s.markdown}".lower().split()) for sid, s in engine.corpus.sections.items()}
 
 
 def first_hit(ranked: list[str], item: dict, texts: dict[str, str]) -> int | None:
@@ -89,7 +91,7 @@ def first_hit(ranked: list[str], item: dict, texts: dict[str, str]) -> int | Non
     else a section whose text holds every ``must_contain`` string."""
     answers, must = item.get("answers"), item.get("must_contain") or []
     for i, sid in enumerate(ranked[:K], 1):
-        if sid in answers if answers else all(m.lower() in texts[sid] for m in must):
+        if sid in answers if answers else all(" ".join(m.lower().split()) in texts[sid] for m in must):
             return i
     return None
 
