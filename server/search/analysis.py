@@ -36,7 +36,10 @@ FILLER_WORDS = frozenset(
     {"m", "ve", "ll", "re", "d", "t", "im", "ive",
      # the first half of a negated contraction ("isn't" reads as "isn" and "t"): no subject of its own
      "isn", "aren", "wasn", "weren", "doesn", "don", "didn", "hasn", "haven", "hadn", "won", "wouldn", "shouldn",
-     "couldn", "mustn", "needn", "eg", "ie", "please", "help", "trying", "try", "tried", "basically", "actually",
+     "couldn", "mustn", "needn",
+     # the same contractions typed without the apostrophe
+     "isnt", "arent", "wasnt", "doesnt", "dont", "didnt", "cant", "wont", "wouldnt", "shouldnt", "couldnt", "hasnt",
+     "havent", "eg", "ie", "please", "help", "trying", "try", "tried", "basically", "actually",
      "just", "really", "currently", "also", "still", "would", "could", "will", "shall", "might", "am", "was", "were",
      "been", "being", "have", "has", "had", "they", "them", "their", "our", "us", "he", "she", "his", "her", "so",
      "then", "than", "but", "about", "some", "thing", "things", "stuff", "somehow", "anyone", "someone", "know",
