@@ -126,10 +126,13 @@ class SearchEngine:
         # The heading bonus goes to the leaders only, the only ones a bonus of at most HEADING_BONUS can reorder
         # into the top.
         head = max(HEADING_CANDIDATES, 2 * limit)
+        quantity = q.asks_for_a_quantity(text)
         for i, (_, score, bonus, docnum, rel) in enumerate(scored[:head]):
             bonus += q.HEADING_BONUS * q.coverage(keys, gen.heading_tokens(docnum), for_rank=True)
             if gen.level(docnum) == 1:
                 bonus *= q.OVERVIEW_FACTOR
+            if quantity and gen.topic_of[docnum] == q.QUANTITY_DOC:
+                bonus *= q.QUANTITY_FACTOR
             scored[i] = (score * bonus, score, bonus, docnum, rel)
         scored[:head] = sorted(scored[:head], key=lambda t: (-t[0], t[3]))
         ranked = [(final, docnum, rel) for final, _, _, docnum, rel in scored]

@@ -49,6 +49,14 @@ PHRASE_WEIGHT = 2.0
 # matches nearly as well, that section is the answer. Fitted with the weights above (0.85 was the first choice; every
 # value from 0.95 down helped the tuning, dev and validation sets).
 OVERVIEW_FACTOR = 0.425
+# "How many connections", "how big can a row be", "max bindings": a question that asks for a number is answered by
+# the limits reference, while the section that explains the API it names (which also matches) carries no figures.
+# A small factor: enough to settle a near tie, never to pull in a limits section that matches little. Chosen on the
+# dev sets (1.2 best of 1.2 / 1.5 / 2.0; 2.0 cost a validation question).
+QUANTITY_DOC = "limits"
+QUANTITY_FACTOR = 1.2
+_QUANTITY = re.compile(r"\bhow (?:many|much|big|large|long)\b|\bmax(?:imum)?\b|\blimits?\b|\bup to\b|\bat most\b",
+                       re.IGNORECASE)
 COMMON_TERM_RATIO = 0.4  # terms in more sections than this share are left out of the BM25 query (see build)
 
 _RAW_WORD = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*|\d+(?:[.,]\d+)*")
@@ -293,6 +301,11 @@ def idf(df: int, n: int) -> float:
 
 
 @lru_cache(maxsize=65536)
+def asks_for_a_quantity(text: str) -> bool:
+    """Whether the question asks for a number: a limit, a size, a count or a duration."""
+    return _QUANTITY.search(text) is not None
+
+
 def heading_tokens(heading: str) -> frozenset[str]:
     """The tokens of a section's heading path, as the heading and code fields index them."""
     return frozenset(_tokens(_PROSE, heading)) | frozenset(_tokens(_CODE, heading))

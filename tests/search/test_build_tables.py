@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from server.search import query as q
 from server.search.termstats import DF_FILE, TermStats
 from server.search.store import read_sidecar
@@ -69,3 +71,22 @@ def test_the_stored_levels_equal_each_sections_stored_level(real_engine):
 def test_a_docs_overview_yields_to_a_section_that_matches_as_well(real_engine):
     top = real_engine.search("point in time recovery restore an object to yesterday", limit=3).results
     assert top[0].id != "pitr#overview" and top[0].topic == "pitr"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("How many SQL bindings can I pass to one statement?", True),
+    ("how big can a single row be", True),
+    ("max websocket connections per object", True),
+    ("what is the limit on stored data", True),
+    ("how do I cancel an alarm", False),
+    ("limitless retries with backoff", False),
+])
+def test_a_question_asking_for_a_number_is_recognised(text, expected):
+    assert q.asks_for_a_quantity(text) is expected
+
+
+def test_a_question_asking_for_a_number_prefers_the_limits_reference(real_engine, monkeypatch):
+    text = "How many SQL bindings (parameters) can I pass to one statement in a Durable Object's SQLite?"
+    assert real_engine.search(text, limit=3).results[0].topic == q.QUANTITY_DOC
+    monkeypatch.setattr(q, "QUANTITY_FACTOR", 1.0)  # without the factor the API's own section wins the near tie
+    assert real_engine.search(text, limit=3).results[0].topic != q.QUANTITY_DOC
