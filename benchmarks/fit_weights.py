@@ -1,6 +1,6 @@
 """Fit the query-time weights of the search engine on the TUNING and dev sets only, by coordinate ascent on mean
-reciprocal rank (hit@1 breaks ties). The held-out sets (questions_holdout, questions_sentences,
-questions_newtopics_holdout) and the validation sets (questions_agentmixed_dev, the odd half of
+reciprocal rank (hit@1 breaks ties). The held-out sets (questions_holdout2, questions_sentences2,
+questions_newtopics_holdout; questions_holdout and questions_sentences were spent on 2026-11-30) and the validation sets (questions_agentmixed_dev, the odd half of
 questions_agentproblems_dev) are never loaded here.
 
     python benchmarks/fit_weights.py [--rounds 2]
