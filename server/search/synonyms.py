@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from server.search.analysis import stem_word
+from server.search.vocabulary_agents import AGENT_VOCABULARY
 
 # key: a lowercased word or two-word phrase as an agent types it; value: corpus terms to add.
 SYNONYMS: dict[str, str] = {
@@ -276,16 +277,19 @@ def _stem_key(key: str) -> str:
     return " ".join(stem_word(w) for w in key.split())
 
 
+# The hand-kept table above and the agent vocabulary (vocabulary_agents.py) share no key; a test checks it.
+VOCABULARY: dict[str, str] = {**SYNONYMS, **AGENT_VOCABULARY}
+
 # Phrase keys match as typed first; failing that, by stem, so "starting up" meets the key "start up".
 _BY_STEM: dict[str, str] = {}
-for _key, _value in SYNONYMS.items():
+for _key, _value in VOCABULARY.items():
     _BY_STEM.setdefault(_stem_key(_key), _value)
 
 
 def _lookup(words: list[str]) -> str | None:
     key = " ".join(words)
-    if key in SYNONYMS or len(words) == 1:  # single words match as typed: by stem, "names" or "errors" fire too often
-        return SYNONYMS.get(key)
+    if key in VOCABULARY or len(words) == 1:  # single words match as typed: by stem, "names" or "errors" fire too often
+        return VOCABULARY.get(key)
     return _BY_STEM.get(_stem_key(key))
 
 
