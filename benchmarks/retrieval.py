@@ -14,6 +14,8 @@ sections (``answers``: section ids, stricter), when the k-th section is one of t
 - grep: naive term counting, what an agent grepping the Markdown gets: score = occurrences of the query's words.
 - fts5: SQLite FTS5 with the porter tokenizer and BM25, the query's words ORed (ANDing them finds almost nothing
   for sentence-long questions, which would make the baseline a straw man).
+- fts5 + asks: the same, with each section's body extended by the questions it answers (references/asks/), which
+  do-expert indexes as a field of its own: how much of the lead is that data and how much the ranking.
 
 Latency is measured in-process and over MCP stdio (a real ``do-expert serve`` subprocess), p50 and p99.
 """
@@ -113,11 +115,15 @@ class GrepBaseline:
 
 
 class Fts5Baseline:
-    def __init__(self, engine: SearchEngine) -> None:
+    """``with_asks``: each section's body also holds the questions it answers (references/asks/), the same data
+    do-expert indexes; it separates what that data is worth from what the ranking is worth."""
+
+    def __init__(self, engine: SearchEngine, with_asks: bool = False) -> None:
         self.db = sqlite3.connect(":memory:")
         self.db.execute("CREATE VIRTUAL TABLE s USING fts5(sid UNINDEXED, heading, body, tokenize='porter unicode61')")
         self.db.executemany("INSERT INTO s VALUES (?, ?, ?)",
-                            [(sid, sec.path_text, sec.own_markdown) for sid, sec in engine.corpus.sections.items()])
+                            [(sid, sec.path_text, "\n".join([sec.own_markdown, *(sec.asks if with_asks else [])]))
+                             for sid, sec in engine.corpus.sections.items()])
 
     def rank(self, q: str) -> list[str]:
         ws = words(q)
@@ -184,7 +190,7 @@ def main() -> int:
     engine_module.RECHECK_SECONDS = float("inf")  # one corpus snapshot for the whole run, even if files change
     engine = SearchEngine(index_dir=Path(tempfile.mkdtemp(prefix="do-expert-bench-")))
     texts = section_texts(engine)
-    grep, fts5 = GrepBaseline(texts), Fts5Baseline(engine)
+    grep, fts5, fts5_asks = GrepBaseline(texts), Fts5Baseline(engine), Fts5Baseline(engine, with_asks=True)
 
     def ours(q: str) -> list[str]:
         return [h.id for h in engine.search(q, limit=K).results]
@@ -202,7 +208,8 @@ def main() -> int:
             all_questions += questions
         label = f"{name} ({len(questions)})"
         rows = [evaluate("do-expert", ours, questions, texts), evaluate("grep (term count)", grep.rank, questions, texts),
-                evaluate("sqlite fts5 bm25", fts5.rank, questions, texts)]
+                evaluate("sqlite fts5 bm25", fts5.rank, questions, texts),
+                evaluate("sqlite fts5 bm25 + asks", fts5_asks.rank, questions, texts)]
         ours_rows.append((label, rows[0]))
         for r in rows:
             print(f"| {label} | {r['name']} | {r['hit1']:.3f} | {r['hit3']:.3f} | {r['mrr']:.3f} | "

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from server.errors import CorpusError
+from server.search.asks import ask_files, attach_asks
 
 DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # A fence opens with ``` or ~~~ and closes with the same run; headings inside fences are code, not structure.
@@ -62,6 +63,7 @@ class Section:
     own_sources: list[str] = field(default_factory=list)  # URLs for own_markdown (own marker, else inherited)
     sources: list[str] = field(default_factory=list)  # URLs for markdown: own_sources plus the children's
     unknown_source_keys: list[str] = field(default_factory=list)  # marker keys the front matter does not define
+    asks: list[str] = field(default_factory=list)  # questions this section answers (server/search/asks.py)
 
     @property
     def path_text(self) -> str:
@@ -303,21 +305,23 @@ class CorpusFiles:
         if not root.is_dir():
             raise CorpusError(f"reference folder not found: {root}", hint="set DO_EXPERT_REFERENCES to the folder")
         self.files = reference_files(root)
+        self.ask_files = ask_files(root)
 
     @cached_property
     def stamp(self) -> str:
         """A digest of the files' names, sizes and modification times: cheap, and it changes whenever a file is
         edited, so a server can find the generation built from these files without reading them."""
         digest = hashlib.sha256()
-        for p in self.files:
+        for p in [*self.files, *self.ask_files]:
             st = p.stat()
-            digest.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            digest.update(f"{p.relative_to(self.root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
         return digest.hexdigest()[:32]
 
     @cached_property
     def hashes(self) -> dict[str, str]:
         """sha256 of every reference file by name, read once per corpus."""
-        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in self.files}
+        return {str(p.relative_to(self.root)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in [*self.files, *self.ask_files]}
 
     @cached_property
     def fingerprint(self) -> str:
@@ -345,6 +349,7 @@ class Corpus(CorpusFiles):
                 self.sections[section.id] = section
         if not self.docs:
             raise CorpusError(f"no reference documents in {root}", hint="add references/<doc-id>.md files")
+        self.unknown_asks = attach_asks(root, self.sections)
 
     def resolve(self, ident: str) -> Document | Section | None:
         """A doc id, an alias, or a section id (``doc#slug``, where ``doc`` may be an alias)."""

@@ -78,6 +78,7 @@ def section_fields(corpus: Corpus, section: Section, memo: dict | None = None) -
         "doc_terms": _memoised(memo, with_identifier_words, " ".join([doc.title, *doc.keywords])),
         "body": section_text(section, memo),
         "code": " ".join([*section.code, section.heading]),  # parents with no text of their own keep only theirs
+        "asks": "\n".join(section.asks),
         "level": section.level,
     }
 

@@ -11,7 +11,7 @@ from whoosh.fields import STORED, TEXT, Schema
 
 from server.search.analysis import code_analyzer, prose_analyzer
 
-SCHEMA_VERSION = 12  # 11: stems.json, headings.txt, dfs.json; 12: levels.bin, vocab.json "english"
+SCHEMA_VERSION = 13  # 11: stems.json, headings.txt, dfs.json; 12: levels.bin, vocab.json "english"; 13: asks
 
 
 def build_schema() -> Schema:
@@ -33,6 +33,9 @@ def build_schema() -> Schema:
         # Identifiers from inline code, fenced code and the heading, split by the code analyzer so that
         # transactionSync, transactionsync and "transaction sync" all match.
         code=TEXT(analyzer=code_analyzer(), phrase=False),
+        # Questions the section answers, as agents word them (references/asks/, server/search/asks.py): the bridge
+        # from an agent's words to the reference's. Searched, never shown.
+        asks=TEXT(analyzer=prose, phrase=False),
         # Section nesting level (1 overview, 2 '##', 3 '###'); kept for debugging rankings, not searched.
         level=STORED,
         # What a search result shows, stored so that answering a search never needs the Markdown files parsed:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from whoosh.scoring import BM25F, BM25FScorer
 
-PROSE_FIELDS = ("heading", "doc_terms")
+PROSE_FIELDS = ("heading", "doc_terms", "asks")
 
 
 class SharedIdfBM25F(BM25F):

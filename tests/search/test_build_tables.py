@@ -14,7 +14,7 @@ def test_the_stored_document_frequencies_equal_whooshs_for_every_term(real_engin
     reader = gen.ix.reader()
     try:
         table = read_sidecar(gen.path, DF_FILE)
-        assert set(table) == {"heading", "body", "doc_terms", "code"}
+        assert set(table) == {"heading", "body", "doc_terms", "code", "asks"}
         checked = 0
         for field, terms in table.items():
             for text, df in terms.items():

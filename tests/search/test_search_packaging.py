@@ -20,5 +20,8 @@ def test_wheel_contains_package_and_corpus(tmp_path):
     docs = sorted(p.name for p in (ROOT / "references").glob("*.md") if p.name != "README.md")
     shipped = sorted(Path(n).name for n in names if "/data/share/do-expert/references/" in n and n.endswith(".md"))
     assert [d for d in docs if d not in shipped] == []
+    asks = sorted(p.name for p in (ROOT / "references" / "asks").glob("*.yaml"))
+    shipped_asks = sorted(Path(n).name for n in names if "/data/share/do-expert/references/asks/" in n)
+    assert asks and shipped_asks == asks  # the questions each section answers travel with it
     assert any(n.endswith("server/search/engine.py") for n in names)
     assert any(n.endswith("entry_points.txt") for n in names)
