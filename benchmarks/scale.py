@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from server.search.asks import ASKS_FOLDER, ask_files, read_ask_file  # noqa: E402
 from server.search.corpus import Corpus, classify_lines, reference_files, split_front_matter  # noqa: E402
 from server.search.build_pool import distinct_share, pool_workers  # noqa: E402
 from server.search.store import build  # noqa: E402
@@ -92,9 +93,17 @@ def distinct_body(markdown: str, word: str) -> str:
 
 
 def make_corpus(factor: int, dest: Path, distinct: bool = False) -> Path:
-    """references/ copied ``factor`` times; copy k>0 of doc X is doc X-cK (aliases dropped: they must be unique).
-    ``distinct``: copy k>0 also has ``copy_word(k)`` woven into its headings and prose (see the module docstring)."""
+    """references/ copied ``factor`` times; copy k>0 of doc X is doc X-cK (aliases dropped: they must be unique),
+    with its questions (asks/X-cK.yaml). ``distinct``: copy k>0 also has ``copy_word(k)`` woven into its headings,
+    prose and questions (see the module docstring)."""
     dest.mkdir(parents=True, exist_ok=True)
+    (dest / ASKS_FOLDER).mkdir(exist_ok=True)
+    for path in ask_files(ROOT / "references"):
+        asks = read_ask_file(path)
+        for k in range(factor):
+            new_id = path.stem if k == 0 else f"{path.stem}-c{k}"
+            copied = {slug: [f"{q} {copy_word(k)}" if distinct and k else q for q in qs] for slug, qs in asks.items()}
+            (dest / ASKS_FOLDER / f"{new_id}.yaml").write_text(json.dumps(copied), encoding="utf-8")  # JSON is YAML
     for path in reference_files(ROOT / "references"):
         text = path.read_text(encoding="utf-8")
         for k in range(factor):
@@ -121,12 +130,14 @@ def cpu_seconds() -> float:
 
 
 def fts5_build(corpus: Corpus) -> tuple[float, float, sqlite3.Connection]:
-    """FTS5's build of the same sections: wall and CPU seconds, and the database."""
+    """FTS5's build of the same sections (each body with the questions it answers, as do-expert indexes them):
+    wall and CPU seconds, and the database."""
     c0, t0 = cpu_seconds(), time.perf_counter()
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE s USING fts5(sid UNINDEXED, heading, body, tokenize='porter unicode61')")
     db.executemany("INSERT INTO s VALUES (?, ?, ?)",
-                   [(sid, sec.path_text, sec.own_markdown) for sid, sec in corpus.sections.items()])
+                   [(sid, sec.path_text, "\n".join([sec.own_markdown, *sec.asks]))
+                    for sid, sec in corpus.sections.items()])
     db.commit()
     return time.perf_counter() - t0, cpu_seconds() - c0, db
 
