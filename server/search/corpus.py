@@ -337,6 +337,9 @@ class Corpus(CorpusFiles):
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
+        # The stamp is taken before any file is read: a file edited while it is parsed then has a newer mtime than
+        # the stamp records, so the index built from this parse is never taken for the edited files.
+        _ = self.stamp
         self.docs: dict[str, Document] = {}
         self.sections: dict[str, Section] = {}
         self.aliases: dict[str, str] = {}

@@ -236,13 +236,7 @@ def ensure_generation(files: CorpusFiles, root: Path | None = None, *, force: bo
     if force or _read_manifest(gen) is None:
         corpus = files if isinstance(files, Corpus) else Corpus(files.root)
         build(corpus, root, replace=force)
-    try:
-        stamp_file.parent.mkdir(exist_ok=True)
-        tmp = stamp_file.with_name(f".{stamp_file.name}-{os.getpid()}")
-        tmp.write_text(gen.name)
-        os.replace(tmp, stamp_file)
-    except OSError:
-        pass  # a read-only index folder: the next start hashes the files again, nothing worse
+    _remember_stamp(files, root, gen)
     return gen
 
 
@@ -359,7 +353,20 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     _prune(root, keep=gen.name)
+    _remember_stamp(corpus, root, gen)  # the first start after a build finds it without hashing every file
     return gen
+
+
+def _remember_stamp(files: CorpusFiles, root: Path, gen: Path) -> None:
+    """Record that these exact files (names, sizes, mtimes) belong to ``gen``; atomic, and optional."""
+    stamp_file = root / "stamps" / files.stamp
+    try:
+        stamp_file.parent.mkdir(exist_ok=True)
+        tmp = stamp_file.with_name(f".{stamp_file.name}-{os.getpid()}")
+        tmp.write_text(gen.name)
+        os.replace(tmp, stamp_file)
+    except OSError:
+        pass  # a read-only index folder: the next start hashes the files again, nothing worse
 
 
 def _prune(root: Path, keep: str) -> None:
