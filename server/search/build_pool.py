@@ -94,7 +94,7 @@ def _chunks(corpus: Corpus) -> list[tuple[int, list[Document]]]:
 def _start_worker(compress_level: int) -> None:
     from server.search.build_memory import gc_paused, heap_kept
     from server.search.schema import build_schema
-    from server.search.segment import FieldAnalysis
+    from server.search.field_analysis import FieldAnalysis
 
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which ends the pool

@@ -166,7 +166,7 @@ def test_fast_writer_refuses_what_it_does_not_reproduce(tmp_path):
 def test_equivalent_prose_pattern_finds_the_same_tokens(text):
     """The fast writer tokenizes prose with a quicker pattern than the analyzer's; they must agree on any text."""
     from server.search.analysis import prose_analyzer
-    from server.search.segment import EQUIVALENT_PROSE_TOKEN
+    from server.search.field_analysis import EQUIVALENT_PROSE_TOKEN
 
     assert EQUIVALENT_PROSE_TOKEN.findall(text) == prose_analyzer().items[0].expression.findall(text)
 
