@@ -302,12 +302,12 @@ def idf(df: int, n: int) -> float:
     return math.log((n + 1) / (df + 0.5))
 
 
-@lru_cache(maxsize=65536)
 def asks_for_a_quantity(text: str) -> bool:
     """Whether the question asks for a number: a limit, a size, a count or a duration."""
     return _QUANTITY.search(text) is not None
 
 
+@lru_cache(maxsize=65536)
 def heading_tokens(heading: str) -> frozenset[str]:
     """The tokens of a section's heading path, as the heading and code fields index them."""
     return frozenset(_tokens(_PROSE, heading)) | frozenset(_tokens(_CODE, heading))
