@@ -235,8 +235,9 @@ def ensure_generation(files: CorpusFiles, root: Path | None = None, *, force: bo
     gen = generation_dir(files, root)
     if force or _read_manifest(gen) is None:
         corpus = files if isinstance(files, Corpus) else Corpus(files.root)
-        build(corpus, root, replace=force)
-    _remember_stamp(files, root, gen)
+        build(corpus, root, replace=force)  # records the stamp itself
+    else:
+        _remember_stamp(files, root, gen)
     return gen
 
 
