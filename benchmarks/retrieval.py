@@ -114,16 +114,24 @@ class GrepBaseline:
         return [sid for s, sid in sorted(scored, key=lambda x: (-x[0], x[1])) if s > 0][:K]
 
 
+def fts5_database(sections: dict, with_asks: bool) -> sqlite3.Connection:
+    """FTS5 (porter tokenizer) over each section's heading path and own Markdown; ``with_asks``: the body also holds
+    the questions the section answers (references/asks/), the data do-expert indexes as a field of its own."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE s USING fts5(sid UNINDEXED, heading, body, tokenize='porter unicode61')")
+    db.executemany("INSERT INTO s VALUES (?, ?, ?)",
+                   [(sid, sec.path_text, "\n".join([sec.own_markdown, *(sec.asks if with_asks else [])]))
+                    for sid, sec in sections.items()])
+    db.commit()
+    return db
+
+
 class Fts5Baseline:
-    """``with_asks``: each section's body also holds the questions it answers (references/asks/), the same data
-    do-expert indexes; it separates what that data is worth from what the ranking is worth."""
+    """``with_asks``: with the questions each section answers, to separate what that data is worth from what the
+    ranking is worth."""
 
     def __init__(self, engine: SearchEngine, with_asks: bool = False) -> None:
-        self.db = sqlite3.connect(":memory:")
-        self.db.execute("CREATE VIRTUAL TABLE s USING fts5(sid UNINDEXED, heading, body, tokenize='porter unicode61')")
-        self.db.executemany("INSERT INTO s VALUES (?, ?, ?)",
-                            [(sid, sec.path_text, "\n".join([sec.own_markdown, *(sec.asks if with_asks else [])]))
-                             for sid, sec in engine.corpus.sections.items()])
+        self.db = fts5_database(engine.corpus.sections, with_asks)
 
     def rank(self, q: str) -> list[str]:
         ws = words(q)

@@ -40,6 +40,9 @@ from server.search.corpus import Corpus, classify_lines, reference_files, split_
 from server.search.build_pool import distinct_share, pool_workers  # noqa: E402
 from server.search.store import build  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from retrieval import fts5_database  # noqa: E402
+
 _ID_LINE = re.compile(r"^id:\s*(\S+)\s*$", re.MULTILINE)
 _ALIASES = re.compile(r"^aliases:.*$", re.MULTILINE)
 _TITLE = re.compile(r'^(title:\s*"?)(.*?)("?\s*)$', re.MULTILINE)  # a quoted title keeps its closing quote last
@@ -133,12 +136,7 @@ def fts5_build(corpus: Corpus) -> tuple[float, float, sqlite3.Connection]:
     """FTS5's build of the same sections (each body with the questions it answers, as do-expert indexes them):
     wall and CPU seconds, and the database."""
     c0, t0 = cpu_seconds(), time.perf_counter()
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE s USING fts5(sid UNINDEXED, heading, body, tokenize='porter unicode61')")
-    db.executemany("INSERT INTO s VALUES (?, ?, ?)",
-                   [(sid, sec.path_text, "\n".join([sec.own_markdown, *sec.asks]))
-                    for sid, sec in corpus.sections.items()])
-    db.commit()
+    db = fts5_database(corpus.sections, with_asks=True)
     return time.perf_counter() - t0, cpu_seconds() - c0, db
 
 
