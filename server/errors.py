@@ -7,6 +7,8 @@
     ├── IndexError_               the search index cannot be built, opened or read
     ├── ReviewError               the review engine could not review the given files (too many, too large)
     ├── ScaffoldError             a project or class cannot be generated or written (target exists, unsafe path)
+    ├── SourceError               a user's doc source or the sources config is unusable (missing folder, bad TOML)
+    ├── SyncError                 fetching Cloudflare's published docs failed (offline, HTTP error, too large)
     └── FilesystemError           the disk said no: permission, read-only, full, symlink loop, not a folder
 
 ``filesystem_error(exc, doing, path)`` turns an ``OSError`` into a ``FilesystemError`` with a one-line message and a
@@ -72,6 +74,14 @@ class ScaffoldError(DoExpertError):
     code = "scaffold_error"
 
 
+class SourceError(DoExpertError):
+    code = "source_error"
+
+
+class SyncError(DoExpertError):
+    code = "sync_error"
+
+
 class FilesystemError(DoExpertError):
     code = "filesystem_error"
 
@@ -118,6 +128,8 @@ __all__ = [
     "IndexError_",
     "ReviewError",
     "ScaffoldError",
+    "SourceError",
+    "SyncError",
     "FilesystemError",
     "filesystem_error",
 ]
