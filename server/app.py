@@ -25,17 +25,19 @@ from mcp.types import (CallToolResult, Completion, PromptReference, ResourceLink
                        TextContent, ToolAnnotations)
 from pydantic import Field, ValidationError
 
-from server import __version__, offload
+from mcp.server.mcpserver import Context
+
+from server import __version__, offload, progress
 from server.arguments import compact_schema, describe
 from server.errors import DoExpertError
 from server.completions import complete_ids
-from server.models import DocList, ReadResult, SearchResult
+from server.models import DocList, ReadResult, SearchResult, SourceList
 from server.models import ScaffoldClassResult, ScaffoldProjectResult, TemplateList
 from server.models import ReviewFile, ReviewResult, RuleExplanation, RuleList
 from server.models import UpgradeResult
 
 if TYPE_CHECKING:
-    from server.search.engine import SearchEngine
+    from server.sources.library import Library
 
 log = logging.getLogger("do_expert")
 T = TypeVar("T")
@@ -88,20 +90,20 @@ mcp = DoExpertServer(name="do-expert", title="Durable Objects expert", version=_
 
 
 WARM_UP_FALLBACK_SECONDS = 1.0
-_engine: "SearchEngine | None" = None
+_engine: "Library | None" = None
 _engine_lock = threading.Lock()
 
 
-def engine() -> "SearchEngine":
-    """The process's search engine, opened on first use (or by the warm-up thread that run() starts), so that
-    initialize and tools/list never wait for the index."""
+def engine() -> "Library":
+    """The process's sources (the bundled reference first), opened on first use (or by the warm-up thread that
+    run() starts), so that initialize and tools/list never wait for an index."""
     global _engine
     if _engine is None:
         with _engine_lock:
             if _engine is None:
-                from server.search.engine import SearchEngine
+                from server.sources.library import Library
 
-                _engine = SearchEngine()
+                _engine = Library()
     return _engine
 
 
@@ -120,7 +122,8 @@ def call_core(fn: Callable[[], T]) -> T:
 
 # Core calls never run on the event loop (see server/offload.py): reviews in worker processes, the rest in threads
 # behind a limiter. Each kind has a deadline; waiting for a free worker counts against it.
-DEADLINES = {"search": 10.0, "review": 30.0, "scaffold": 20.0}
+DEADLINES = {"search": 10.0, "review": 30.0, "scaffold": 20.0, "index": 600.0}
+PROGRESS_EVERY = 0.25  # seconds between progress notifications
 REVIEW_BUDGET_SHARE = 0.6  # the review stops itself well before the deadline and reports what it skipped
 _limiter: anyio.CapacityLimiter | None = None
 
@@ -141,18 +144,49 @@ def _deadline_error(kind: str, limit: float) -> ToolError:
                      "server operator can raise DO_EXPERT_TOOL_TIMEOUT\n(code: deadline_exceeded)")
 
 
-async def run_core(fn: Callable[[], T], kind: str) -> T:
+async def run_core(fn: Callable[[], T], kind: str, ctx: Context | None = None) -> T:
     """``call_core`` in a worker thread, behind the concurrency limit, with a deadline. Past the deadline the caller
-    gets a tool error naming the limit, and the thread is abandoned."""
+    gets a tool error naming the limit, and the thread is abandoned. With ``ctx``, the core's progress reports
+    (server/progress.py) become MCP progress notifications, when the client asked for them."""
     global _limiter
     if _limiter is None:  # created lazily: a limiter belongs to the running event loop
         _limiter = anyio.CapacityLimiter(offload.THREAD_CALLS)
     limit = deadline(kind)
+    listener = _progress_sender(ctx)
+
+    def call() -> T:
+        with progress.listening(listener):
+            return call_core(fn)
+
     try:
         with anyio.fail_after(limit):
-            return await anyio.to_thread.run_sync(lambda: call_core(fn), abandon_on_cancel=True, limiter=_limiter)
+            return await anyio.to_thread.run_sync(call, abandon_on_cancel=True, limiter=_limiter)
     except TimeoutError:
         raise _deadline_error(kind, limit) from None
+
+
+def _progress_sender(ctx: Context | None) -> progress.Listener | None:
+    """Progress notifications from a worker thread, at most every PROGRESS_EVERY seconds (and the last one)."""
+    if ctx is None:
+        return None
+    last = [0.0]
+
+    def send(done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < PROGRESS_EVERY:
+            return
+        last[0] = now
+        try:
+            anyio.from_thread.run(ctx.report_progress, done, total, message)
+        except Exception as exc:  # a client that went away must not stop the work
+            log.debug("progress notification not sent: %s", exc)
+
+    return send
+
+
+def search_kind() -> str:
+    """A search that must first index a newly added source gets the indexing deadline, not the search one."""
+    return "index" if _engine is not None and _engine.pending() else "search"
 
 
 async def run_review(files: list[tuple[str, str]], compatibility_date: str | None) -> ReviewResult:
@@ -185,14 +219,18 @@ async def search_docs(
     query: Annotated[str, Field(min_length=1, max_length=1000, description="The question, in plain words.")],
     limit: Annotated[int, Field(ge=1, le=20)] = 5,
     topic: Annotated[str | None, Field(description=f"Only this doc id, e.g. '{EXAMPLE_DOC}'.")] = None,
-    source: Literal["bundled"] | None = None,
+    source: Annotated[str | None, Field(max_length=40, description="'bundled' or a list_sources name.")] = None,
     include_text: Annotated[bool, Field(description="Add the top hits' full text.")] = False,
     max_chars: Annotated[int | None, Field(ge=200, le=200000, description="include_text budget (6000).")] = None,
+    ctx: Context | None = None,
 ) -> Annotated[CallToolResult, SearchResult]:
     """Search the verified reference on SQLite-backed Cloudflare Durable Objects: use it before writing DO code or
     when asked how a DO API, limit, config key or error works. Ask in plain sentences. If `covered` is false the
-    reference has no good answer. Next: read_docs with the best ids, or set include_text to get their text now."""
-    result = await run_core(lambda: engine().search(query, limit, topic, source, include_text, max_chars), "search")
+    reference has no good answer. Hits with verified=false come from the user's own docs or synced Cloudflare pages;
+    where they disagree with a bundled hit, the bundled one (checked against the runtime) holds. Next: read_docs
+    with the best ids, or set include_text to get their text now."""
+    result = await run_core(lambda: engine().search(query, limit, topic, source, include_text, max_chars),
+                            search_kind(), ctx)
     links = [ResourceLink(type="resource_link", uri=h.uri, name=h.id, title=f"{h.title} > {h.section}",
                           mime_type="text/markdown") for h in result.results]
     body = result.model_dump_json(exclude_none=True)
@@ -205,18 +243,28 @@ async def read_docs(
     ids: Annotated[list[str], Field(min_length=1, max_length=10,
                                     description=f"Section ids ('{EXAMPLE_SECTION}') or doc ids ('{EXAMPLE_DOC}').")],
     max_chars: Annotated[int | None, Field(ge=200, le=200000, description="Total text budget.")] = None,
+    ctx: Context | None = None,
 ) -> ReadResult:
     """Read reference sections (ids from search_docs) or whole docs, each with its own source URLs and the date
     they were verified. Unknown ids come back in `missing` with `did_you_mean`. Cite the sources you rely on."""
-    return await run_core(lambda: engine().read(ids, max_chars), "search")
+    return await run_core(lambda: engine().read(ids, max_chars), search_kind(), ctx)
 
 
 @mcp.tool(title="List reference topics", annotations=READ_ONLY)
 async def list_docs(
     sections: Annotated[bool, Field(description="Also list section ids.")] = False,
+    source: Annotated[str | None, Field(max_length=40, description="A list_sources name (default: bundled).")] = None,
+    ctx: Context | None = None,
 ) -> DocList:
     """List the reference docs (id, title, summary) to see what is covered or pick a search_docs `topic`."""
-    return await run_core(lambda: engine().list_docs(sections), "search")
+    return await run_core(lambda: engine().list_docs(sections, source), search_kind(), ctx)
+
+
+@mcp.tool(title="List doc sources", annotations=READ_ONLY)
+async def list_sources(ctx: Context | None = None) -> SourceList:
+    """What is searched and how fresh it is: the verified bundled reference, the user's own folders, and a synced
+    copy of Cloudflare's docs (unverified). Sources are added on the CLI ('do-expert sources add|sync')."""
+    return await run_core(lambda: engine().list_sources(), search_kind(), ctx)
 
 
 # ------------------------------------------------------------------------------------------------------ scaffold tools
@@ -481,7 +529,7 @@ def _warm_up(delay: float) -> None:
     if delay:
         time.sleep(delay)
     try:
-        engine()
+        engine().list_sources()  # also indexes a source added since the last run, before a search needs it
     except Exception:  # the first real call reports the error to the client; here it is only logged
         log.exception("opening the search index failed")
 

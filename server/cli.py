@@ -9,6 +9,7 @@
     do-expert rules [RULE] [--json]
     do-expert new NAME --template T [--dir D] [--config-style exports|migrations] [--force] [--json]
     do-expert templates [--json]
+    do-expert sources add PATH [--name N] | list | remove NAME | sync [--url URL]   (server/cli_sources.py)
 
 Results go to stdout; logs and errors to stderr. Exit codes: 0 success, 1 findings (review), 2 bad input or a core
 error, 130 interrupted.
@@ -29,9 +30,10 @@ log = logging.getLogger("do_expert")
 
 
 def _engine():
-    from server.search.engine import SearchEngine
+    """Every source: the bundled reference, the user's folders and the synced docs (server/sources/library.py)."""
+    from server.sources.library import Library
 
-    return SearchEngine()
+    return Library()
 
 
 def _print_json(model) -> None:
@@ -54,8 +56,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    result = _engine().search(" ".join(args.query), args.limit, args.topic, args.source, args.include_text,
-                              args.max_chars)
+    from server.progress import listening, terminal_listener
+
+    with terminal_listener() as bar, listening(bar):  # indexing a newly added source shows its progress
+        result = _engine().search(" ".join(args.query), args.limit, args.topic, args.source, args.include_text,
+                                  args.max_chars)
     if args.json:
         _print_json(result)
         return 0
@@ -64,7 +69,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not result.covered:
         print(f"Not covered: {result.note}\n")
     for i, hit in enumerate(result.results, 1):
-        print(f"{i}. {hit.id}  ({hit.title} > {hit.section})  relevance {hit.relevance:.2f}")
+        origin = "" if hit.source == "bundled" else f"  [{hit.source}, unverified{', fetched ' + hit.fetched[:10] if hit.fetched else ''}]"
+        print(f"{i}. {hit.id}  ({hit.title} > {hit.section})  relevance {hit.relevance:.2f}{origin}")
         print(f"   {hit.snippet}")
         if hit.text:
             print(f"\n{hit.text}\n")
@@ -81,7 +87,8 @@ def cmd_read(args: argparse.Namespace) -> int:
         _print_json(result)
     else:
         for section in result.sections:
-            print(f"<!-- {section.id}  sources: {', '.join(section.sources)}  verified: {section.last_verified} -->\n"
+            checked = section.last_verified if section.verified else f"no ({section.source})"
+            print(f"<!-- {section.id}  sources: {', '.join(section.sources)}  verified: {checked} -->\n"
                   f"{section.markdown}\n")
     for miss in result.missing:
         near = f" (did you mean: {', '.join(miss.did_you_mean)}?)" if miss.did_you_mean else " (try: do-expert search ...)"
@@ -269,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="+", help="the question or keywords")
     p.add_argument("--limit", type=int, default=5, help="results to show, 1-20 (default 5)")
     p.add_argument("--topic", help="restrict to one doc id")
-    p.add_argument("--source", help="restrict to one source (bundled)")
+    p.add_argument("--source", help="restrict to one source: bundled, or a name from 'do-expert sources list'")
     p.add_argument("--include-text", action="store_true", help="print the full text of the top hits")
     p.add_argument("--max-chars", type=int, help="character budget for --include-text (200-200000)")
     p.add_argument("--json", action="store_true", help="print the structured result as JSON")
@@ -328,6 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("templates", help="list the project templates")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_templates)
+
+    from server.cli_sources import add_sources_parser
+
+    add_sources_parser(sub)
     return parser
 
 

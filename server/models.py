@@ -3,6 +3,8 @@ as JSON with ``--json``. Field names are the contract in DESIGN.md: change them 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -16,6 +18,8 @@ class SearchHit(BaseModel):
     section: str = Field(description="Heading path.")
     topic: str = Field(description="Doc id.")
     source: str = "bundled"
+    verified: bool = True
+    fetched: str | None = None
     relevance: float = Field(default=0.0, ge=0, le=1, description="0..1, comparable across queries.")
     score: float = Field(description="Ranking score within this query.")
     snippet: str
@@ -37,11 +41,14 @@ class DocSection(BaseModel):
     title: str
     topic: str
     source: str = "bundled"
+    verified: bool = True
+    fetched: str | None = None
     markdown: str
     truncated: bool = Field(default=False, description="Cut to fit max_chars.")
     sources: list[str] = Field(description="URLs of the primary sources of this section's own facts (a whole "
                                "document lists all of its sources).")
-    last_verified: str = Field(description="Date (YYYY-MM-DD) the document's facts were last checked.")
+    last_verified: str | None = Field(description="Date (YYYY-MM-DD) the document's facts were last checked; "
+                                      "None for unverified sources.")
 
 
 class MissingId(BaseModel):
@@ -69,12 +76,29 @@ class DocInfo(BaseModel):
 
 class DocList(BaseModel):
     docs: list[DocInfo]
+    note: str | None = Field(default=None, description="Other sources indexed beside these docs.")
+
+
+class SourceInfo(BaseModel):
+    name: str = Field(description="The value search_docs and list_docs take as `source`.")
+    kind: Literal["bundled", "local", "synced"]
+    verified: bool = Field(description="Only the bundled reference is checked against the runtime.")
+    location: str = Field(description="Folder, or the index URL of synced docs.")
+    docs: int = 0
+    sections: int = 0
+    indexed_at: str | None = None
+    fetched_at: str | None = Field(default=None, description="Synced docs: when the copy was downloaded.")
+    skipped: int = Field(default=0, description="Files left out (binary, too large, unreadable, symlink loops).")
+    problem: str | None = Field(default=None, description="Why the source cannot be searched now.")
+
+
+class SourceList(BaseModel):
+    sources: list[SourceInfo]
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # review_code / list_rules / explain_rule  (owned by server.review)
 
-from typing import Literal  # noqa: E402  (kept inside the review section, which this engine owns)
 
 Severity = Literal["error", "warning", "info"]
 Confidence = Literal["high", "medium", "low"]

@@ -15,6 +15,23 @@ if str(TESTS_DIR) not in sys.path:
 from toolchain import Toolchain, ensure_toolchain  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_user_folders(tmp_path_factory):
+    """Every test, and every server a test starts, gets empty config and data folders of its own: the sources a
+    developer configured on this machine never leak into a test, and no test writes into the developer's."""
+    import os
+
+    saved = {k: os.environ.get(k) for k in ("DO_EXPERT_CONFIG_DIR", "DO_EXPERT_DATA_DIR")}
+    os.environ["DO_EXPERT_CONFIG_DIR"] = str(tmp_path_factory.mktemp("user-config"))
+    os.environ["DO_EXPERT_DATA_DIR"] = str(tmp_path_factory.mktemp("user-data"))
+    yield
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 @pytest.fixture(scope="session")
 def node_toolchain() -> Toolchain:
     """The pinned toolchain (Node 22, tsc, vitest, wrangler). Skips when npm is absent (fails under CI)."""

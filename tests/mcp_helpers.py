@@ -15,11 +15,16 @@ ROOT = Path(__file__).resolve().parents[2]
 def stdio_client(index_dir: Path, mode: str = "auto", **extra_env: str) -> Client:
     """An SDK client for a fresh server subprocess. ``mode="legacy"`` speaks the 2025 protocol (initialize
     handshake, ``ping``); the default negotiates the current stateless protocol."""
-    env = {"DO_EXPERT_INDEX_DIR": str(index_dir), "PYTHONPATH": str(ROOT), **extra_env}
-    if "DO_EXPERT_REFERENCES" in os.environ:
-        env["DO_EXPERT_REFERENCES"] = os.environ["DO_EXPERT_REFERENCES"]
+    env = {"DO_EXPERT_INDEX_DIR": str(index_dir), "PYTHONPATH": str(ROOT), **_passed_through(), **extra_env}
     params = StdioServerParameters(command=sys.executable, args=["-m", "server.cli", "serve"], env=env, cwd=str(ROOT))
     return Client(params, read_timeout_seconds=120, mode=mode)
+
+
+def _passed_through() -> dict[str, str]:
+    """The test session's corpus and its private config and data folders (tests/conftest.py): a server under test
+    never reads the sources configured by the person running the tests."""
+    names = ("DO_EXPERT_REFERENCES", "DO_EXPERT_CONFIG_DIR", "DO_EXPERT_DATA_DIR")
+    return {name: os.environ[name] for name in names if name in os.environ}
 
 
 def free_port() -> int:

@@ -87,6 +87,7 @@ class Document:
     markdown: str  # the whole file without front matter (and without sources markers)
     sections: list[Section]
     source_keys: dict[str, str] = field(default_factory=dict)  # source key -> URL, for sources that have a key
+    fetched: str | None = None  # synced docs: when the page was downloaded (ISO 8601)
 
     @property
     def uri(self) -> str:
@@ -300,12 +301,26 @@ class CorpusFiles:
     """The reference files and their content hashes, without parsing them: enough to find the index generation
     that was built from them (reading and hashing is ~50x cheaper than parsing)."""
 
+    verified = True  # only the bundled corpus is checked against the runtime
+    source = "bundled"  # the name search results carry (server/sources: a user's folder, the synced docs)
+
     def __init__(self, root: Path) -> None:
         self.root = root
         if not root.is_dir():
             raise CorpusError(f"reference folder not found: {root}", hint="set DO_EXPERT_REFERENCES to the folder")
         self.files = reference_files(root)
         self.ask_files = ask_files(root)
+
+    def parse(self, path: Path) -> Document:
+        """One file as a Document (a subclass reads other kinds of Markdown)."""
+        return parse_document(path)
+
+    def load(self) -> "Corpus":
+        """All the files, parsed."""
+        return Corpus(self.root)
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
 
     @cached_property
     def stamp(self) -> str:
@@ -339,20 +354,29 @@ class Corpus(CorpusFiles):
         super().__init__(root)
         # The stamp is taken before any file is read: a file edited while it is parsed then has a newer mtime than
         # the stamp records, so the index built from this parse is never taken for the edited files.
+        self._parse_all()
+
+    def _parse_all(self) -> None:
+        from server.progress import report
+
         _ = self.stamp
         self.docs: dict[str, Document] = {}
         self.sections: dict[str, Section] = {}
         self.aliases: dict[str, str] = {}
-        for path in self.files:
-            doc = parse_document(path)
+        for done, path in enumerate(self.files, 1):
+            doc = self.parse(path)
+            if doc is None:  # a user's file that could not be read: left out (server/sources/files.py)
+                continue
             self.docs[doc.id] = doc
             for alias in doc.aliases:
                 self.aliases[alias] = doc.id
             for section in doc.sections:
                 self.sections[section.id] = section
+            if done % 50 == 0 or done == len(self.files):
+                report(done, len(self.files), f"reading {self.source}")
         if not self.docs:
-            raise CorpusError(f"no reference documents in {root}", hint="add references/<doc-id>.md files")
-        self.unknown_asks = attach_asks(root, self.sections)
+            raise CorpusError(f"no reference documents in {self.root}", hint="add references/<doc-id>.md files")
+        self.unknown_asks = attach_asks(self.root, self.sections) if self.ask_files else []
 
     def resolve(self, ident: str) -> Document | Section | None:
         """A doc id, an alias, or a section id (``doc#slug``, where ``doc`` may be an alias)."""

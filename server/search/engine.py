@@ -19,6 +19,7 @@ import threading
 import time
 from functools import cached_property
 from pathlib import Path
+from typing import Callable
 
 from server.errors import InvalidInputError, clip
 from server.models import DocInfo, DocList, DocSection, MissingId, ReadResult, SearchHit, SearchResult, SectionRef
@@ -50,9 +51,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class SearchEngine:
-    def __init__(self, references: Path | None = None, index_dir: Path | None = None) -> None:
+    def __init__(self, references: Path | None = None, index_dir: Path | None = None, *,
+                 files: Callable[[], CorpusFiles] | None = None, recheck_seconds: float | None = None) -> None:
+        """``files``: lists the files to index (default: the bundled reference corpus in ``references``); a user's
+        source passes its own (server/sources/loose.py). ``recheck_seconds``: how often a search looks for edited
+        files (default ``RECHECK_SECONDS``; large user folders check less often)."""
         self.references = references or references_dir()
         self.index_dir = index_dir or index_root()
+        self._files = files or (lambda: CorpusFiles(self.references))
+        self._recheck = recheck_seconds
         self._reload_lock = threading.Lock()
         self._checked_at = 0.0
         self._stamp: tuple = ()
@@ -60,7 +67,8 @@ class SearchEngine:
 
     # ---------------------------------------------------------------------------------------------- lifecycle
     def _open(self) -> Generation:
-        files = CorpusFiles(self.references)  # one listing and one stat per file: the stamp serves both uses
+        files = self._files()  # one listing and one stat per file: the stamp serves both uses
+        self.source, self.verified = files.source, files.verified
         gen = open_healthy(files, self.index_dir, opener=lambda folder: Generation(files, folder))
         self._stamp, self._checked_at = files.stamp, time.monotonic()
         return gen
@@ -68,13 +76,14 @@ class SearchEngine:
     def refresh_if_changed(self) -> bool:
         """Swap in the generation for the current files when one changed; returns True when it did."""
         now = time.monotonic()
-        if now - self._checked_at < RECHECK_SECONDS:
+        every = RECHECK_SECONDS if self._recheck is None else self._recheck
+        if now - self._checked_at < every:
             return False
         with self._reload_lock:  # one thread checks; searches meanwhile go on with the current generation
-            if now - self._checked_at < RECHECK_SECONDS:
+            if now - self._checked_at < every:
                 return False
             self._checked_at = now
-            if CorpusFiles(self.references).stamp == self._stamp:
+            if self._files().stamp == self._stamp:
                 return False
             log.info("reference files changed; loading (and if needed building) the index for them")
             self._gen = self._open()
@@ -88,7 +97,7 @@ class SearchEngine:
     @cached_property
     def corpus(self) -> Corpus:
         """The whole corpus, parsed: for tests and benchmarks; serving never needs it."""
-        return Corpus(self.references)
+        return self._files().load()
 
     # ------------------------------------------------------------------------------------------------- search
     def search(self, query: str, limit: int = 5, topic: str | None = None, source: str | None = None,
@@ -98,9 +107,9 @@ class SearchEngine:
             raise InvalidInputError(f"limit must be an integer from 1 to {MAX_LIMIT}, got {limit!r}",
                                     hint="use the default of 5, or up to 20 for broad surveys")
         budget = _max_chars(max_chars)
-        if source not in (None, "", BUNDLED):
-            raise InvalidInputError(f"unknown source {str(source)[:80]!r}",
-                                    hint=f"source must be one of: {BUNDLED} (or leave it out)")
+        if source not in (None, "", self.source):
+            raise InvalidInputError(f"unknown source {clip(source)}",
+                                    hint=f"source must be one of: {self.source} (or leave it out)")
         gen = self.current()
         topic_id = self._topic(gen, topic)
         parsed = q.parse(text, gen.speller)
@@ -139,16 +148,20 @@ class SearchEngine:
         words = [*parsed.texts, *parsed.corrections.values()]
         gen.load_stems()  # the build's stems, for the snippets
         stored = {docnum: searcher.stored_fields(docnum) for _, docnum, _ in ranked[:limit]}
-        results = [_hit(stored[docnum], score, rel, words) for score, docnum, rel in ranked[:limit]]
-        elsewhere = sorted(foreign_subjects(text)) if about_something_else(text, [r.section for r in results[:3]]) \
-            else []
+        results = [_hit(stored[docnum], score, rel, words, self.source) for score, docnum, rel in ranked[:limit]]
+        # Another product named as the subject: judged for the bundled corpus, whose scope is Durable Objects; a
+        # team's own notes may well be about D1 or Queues.
+        elsewhere = sorted(foreign_subjects(text)) if self.source == BUNDLED and about_something_else(
+            text, [r.section for r in results[:3]]) else []
+        if not self.verified:  # a user's notes or the synced docs: say so on every hit, with the fetch date
+            for r in results:
+                r.verified, r.fetched = False, gen.docs.get(r.topic, {}).get("fetched")
         covered = bool(results) and max(r.relevance for r in results) >= q.COVERED_THRESHOLD and not elsewhere
         result = SearchResult(query=text, total=total, covered=covered,
                               note=None if covered else self._note(gen, elsewhere),
                               suggestion=_suggestion(parsed), results=results)
         if include_text:
-            _attach_text(result, [stored[d]["markdown"] for _, d, _ in ranked[:limit]],
-                         budget if budget is not None else DEFAULT_TEXT_CHARS)
+            attach_text(result.results, [stored[d]["markdown"] for _, d, _ in ranked[:limit]], budget)
         return result
 
     @staticmethod
@@ -191,11 +204,7 @@ class SearchEngine:
                 missing.append(MissingId(id=shown, did_you_mean=self._did_you_mean(gen, ident)))
             elif found not in sections:
                 sections.append(found)
-        if budget is not None:
-            for section in sections:
-                if len(section.markdown) > budget:
-                    section.markdown, section.truncated = _cut(section.markdown, max(budget, 0)), True
-                budget -= len(section.markdown)
+        fit_sections(sections, budget)
         return ReadResult(sections=sections, missing=missing)
 
     @staticmethod
@@ -219,8 +228,7 @@ class SearchEngine:
             close += [sid for sid in gen.section_ids if sid.endswith(f"#{slug}")]
         return list(dict.fromkeys(close))[:3]
 
-    @staticmethod
-    def _resolve(gen: Generation, ident) -> DocSection | None:
+    def _resolve(self, gen: Generation, ident) -> DocSection | None:
         if not isinstance(ident, str) or len(ident) > MAX_ID_CHARS:
             return None
         ident = ident.strip()
@@ -233,20 +241,24 @@ class SearchEngine:
             body = found.markdown.strip()
             if not body.startswith("# "):  # the file's own H1 is the title; never print it twice
                 body = f"# {found.title}\n\n{body}"
-            return DocSection(id=found.id, uri=found.uri, title=found.title, topic=found.id,
-                              markdown=body, sources=found.sources, last_verified=found.last_verified)
+            return DocSection(id=found.id, uri=found.uri, title=found.title, topic=found.id, markdown=body,
+                              sources=found.sources, **self._provenance(found))
         if isinstance(found, Section):
             doc = gen.document(found.doc_id)
             return DocSection(id=found.id, uri=found.uri, title=f"{doc.title} > {found.path_text}",
                               topic=found.doc_id, markdown=found.markdown, sources=found.sources,
-                              last_verified=doc.last_verified)
+                              **self._provenance(doc))
         return None
+
+    def _provenance(self, doc: Document) -> dict:
+        return {"source": self.source, "verified": self.verified, "last_verified": doc.last_verified or None,
+                "fetched": doc.fetched}
 
     # --------------------------------------------------------------------------------------------------- list
     def list_docs(self, sections: bool = False) -> DocList:
         gen = self.current()
         return DocList(docs=[
-            DocInfo(id=d["id"], title=d["title"], summary=_one_line(d["summary"]),
+            DocInfo(id=d["id"], title=d["title"], summary=_one_line(d["summary"]), source=self.source,
                     sections=[SectionRef(id=sid, title=path) for sid, path in d["sections"]] if sections else None)
             for d in gen.docs.values()
         ])
@@ -282,21 +294,33 @@ def _set_idf(parsed: q.ParsedQuery, reader) -> None:
         w.idf = q.idf(df, n)
 
 
-def _hit(fields: dict, score: float, relevance: float, words: list[str]) -> SearchHit:
+def _hit(fields: dict, score: float, relevance: float, words: list[str], source: str) -> SearchHit:
     sid = fields["id"]
     doc_id, _, slug = sid.partition("#")
     return SearchHit(id=sid, uri=f"do-docs://{doc_id}/{slug}", title=fields["title"], section=fields["path"],
-                     topic=fields["topic"], score=round(score, 3), relevance=round(relevance, 3),
+                     topic=fields["topic"], source=source, score=round(score, 3), relevance=round(relevance, 3),
                      snippet=make_snippet(fields["body"], words))
 
 
-def _attach_text(result: SearchResult, texts: list[str], budget: int) -> None:
-    """Full section text for the top hits, best first, until the character budget is spent."""
-    for hit, markdown in zip(result.results, texts):
+def attach_text(hits: list[SearchHit], texts: list[str], budget: int | None) -> None:
+    """Full section text for the top hits, best first, until the character budget (default DEFAULT_TEXT_CHARS) is
+    spent."""
+    budget = DEFAULT_TEXT_CHARS if budget is None else budget
+    for hit, markdown in zip(hits, texts):
         if budget < MIN_CHARS:  # a scrap of a section helps nobody; the snippet and id remain
             break
         hit.text = markdown if len(markdown) <= budget else _cut(markdown, budget)
         budget -= len(hit.text)
+
+
+def fit_sections(sections: list[DocSection], budget: int | None) -> None:
+    """Cut the sections, in order, to a total of ``budget`` characters (None: no limit)."""
+    if budget is None:
+        return
+    for section in sections:
+        if len(section.markdown) > budget:
+            section.markdown, section.truncated = _cut(section.markdown, max(budget, 0)), True
+        budget -= len(section.markdown)
 
 
 def _suggestion(parsed: q.ParsedQuery) -> str | None:

@@ -15,7 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from server.errors import IndexError_
-from server.search.corpus import CorpusFiles, Document, Section, parse_document
+from server.search.corpus import CorpusFiles, Document, Section
 from server.search.headings import HEADINGS_FILE, HEADINGS_INDEX, LEVELS_FILE
 from server.search.indexer import TOKENS_FILE, TOKENS_INDEX
 from server.search.scorer import TermScores
@@ -24,7 +24,7 @@ from server.search.spelling import Speller
 from server.search.stemtable import STEMS_FILE, stems_from_table
 from server.search.termstats import DF_FILE, TermStats
 from server.search.text import remember_stems
-from server.search.store import DOCS_FILE, VOCAB_FILE, open_generation, read_sidecar
+from server.search.store import DOCS_FILE, MANIFEST, VOCAB_FILE, open_generation, read_sidecar
 
 
 MAX_REMEMBERED = 512  # sections whose token sets (and heading tokens) stay decoded: about 5 MB at most
@@ -110,6 +110,10 @@ class Generation:
         return self._tokens.get(docnum)
 
     @cached_property
+    def built_at(self) -> str | None:
+        return read_sidecar(self.path, MANIFEST).get("built_at")
+
+    @cached_property
     def _vocabulary(self) -> dict:
         return read_sidecar(self.path, VOCAB_FILE)
 
@@ -153,7 +157,7 @@ class Generation:
         """The parsed doc, parsed on first use from its file (the file name is the doc id)."""
         doc = self._parsed.get(doc_id)
         if doc is None and doc_id in self.docs:
-            doc = self._parsed[doc_id] = parse_document(self.files.root / self.docs[doc_id]["file"])
+            doc = self._parsed[doc_id] = self.files.parse(self.files.root / self.docs[doc_id]["file"])
         return doc
 
     def resolve(self, ident: str) -> Document | Section | None:

@@ -158,7 +158,8 @@ def doc_catalogue(corpus: Corpus) -> dict:
     server answers them without parsing the Markdown files."""
     return {
         "docs": [{"id": d.id, "title": d.title, "summary": d.summary, "aliases": d.aliases,
-                  "file": d.path.name, "sections": [[s.id, s.path_text] for s in d.sections]}
+                  "file": corpus.relative(d.path), "sections": [[s.id, s.path_text] for s in d.sections],
+                  **({"fetched": d.fetched} if d.fetched else {})}
                  for d in corpus.docs.values()],
     }
 

@@ -28,6 +28,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
 from server.errors import IndexError_, clip, filesystem_error
+from server.progress import report
 from server.search.corpus import Corpus, CorpusFiles
 from server.search.schema import SCHEMA_VERSION, build_schema
 
@@ -234,7 +235,7 @@ def ensure_generation(files: CorpusFiles, root: Path | None = None, *, force: bo
             pass
     gen = generation_dir(files, root)
     if force or _read_manifest(gen) is None:
-        corpus = files if isinstance(files, Corpus) else Corpus(files.root)
+        corpus = files if isinstance(files, Corpus) else files.load()
         build(corpus, root, replace=force)  # records the stamp itself
     else:
         _remember_stamp(files, root, gen)
@@ -317,6 +318,7 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
     started = time.perf_counter()
     try:
         ix = whoosh_index.create_in(str(tmp), build_schema())
+        report(0, 1, f"indexing {corpus.source}")
         tables = write_index(ix, corpus, tmp)  # segment, token and heading sets; vocabulary and stems
         (tmp / DOCS_FILE).write_text(json.dumps(doc_catalogue(corpus), separators=(",", ":")), encoding="utf-8")
         (tmp / VOCAB_FILE).write_text(json.dumps(tables["vocab"], separators=(",", ":")), encoding="utf-8")
@@ -332,6 +334,7 @@ def build(corpus: Corpus, root: Path, *, replace: bool = False) -> Path:
             "index_files": _file_table(tmp),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))  # written last: marks the folder complete
+        report(1, 1, f"indexing {corpus.source}")
         # A generation folder without a manifest is debris (only complete folders are ever renamed into place),
         # and a forced rebuild replaces a good one: either way, move it aside first.
         if gen.exists() and (replace or _read_manifest(gen) is None):
