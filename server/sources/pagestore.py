@@ -34,6 +34,8 @@ MANIFEST_FILE = "manifest.json"
 LOCK_FILE = ".lock"
 TMP_PREFIX = ".tmp-"
 _VERSION_NAME = re.compile(r"\d{8}T\d{12}Z-\d+")
+_SAFE_PATH = re.compile(r"[A-Za-z0-9._/-]+")
+_MAX_PATH_CHARS = 512
 
 
 class SyncedPage(BaseModel):
@@ -73,6 +75,18 @@ def _new_version_name() -> str:
 
 def is_version_name(name: str) -> bool:
     return bool(_VERSION_NAME.fullmatch(name))
+
+
+def stored_path(relative: str) -> str | None:
+    """The path a page is stored under, from its URL path relative to the index folder (decoded), or None when it
+    cannot be mapped safely. ``api/alarms/index.md`` -> ``api/alarms.md``; the folder's own ``index.md`` stays."""
+    if len(relative) > _MAX_PATH_CHARS or not _SAFE_PATH.fullmatch(relative):
+        return None
+    if any(not part or part.startswith(".") for part in relative.split("/")):  # no "", ".", "..", hidden names
+        return None
+    if relative.endswith("/index.md"):
+        relative = relative[: -len("/index.md")] + ".md"
+    return relative
 
 
 def ensure_folder(path: Path) -> None:

@@ -32,6 +32,7 @@ from server.sources.pagestore import (
     exclusive_lock,
     prune,
     remove_leftovers,
+    stored_path,
     utc_now,
 )
 
@@ -83,8 +84,6 @@ __all__ = ["DEFAULT_INDEX_URL", "SyncLimits", "SyncReport", "SyncedPage", "Synce
 
 # Inline links [text](target "title") and <autolinks>; llms.txt uses the first, the second costs nothing.
 _LINK = re.compile(r"\[(?:[^\]\\\n]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+[^)]*)?\)|<(https?://[^>\s]+)>")
-_SAFE_PATH = re.compile(r"[A-Za-z0-9._/-]+")
-_MAX_PATH_CHARS = 512
 
 
 @dataclass
@@ -92,18 +91,6 @@ class PagePlan:
     pages: list[tuple[str, str]] = field(default_factory=list)  # (stored path, URL), in index order
     unsafe: list[dict] = field(default_factory=list)  # {"url", "reason"} of in-scope links that cannot be stored
     over_cap: int = 0
-
-
-def stored_path(relative: str) -> str | None:
-    """The path a page is stored under, from its URL path relative to the index folder (decoded), or None when it
-    cannot be mapped safely. ``api/alarms/index.md`` -> ``api/alarms.md``; the folder's own ``index.md`` stays."""
-    if len(relative) > _MAX_PATH_CHARS or not _SAFE_PATH.fullmatch(relative):
-        return None
-    if any(not part or part.startswith(".") for part in relative.split("/")):  # no "", ".", "..", hidden names
-        return None
-    if relative.endswith("/index.md"):
-        relative = relative[: -len("/index.md")] + ".md"
-    return relative
 
 
 def html_url_for(url: httpx.URL) -> str:
@@ -304,7 +291,10 @@ def _kept_hint(previous: SyncedCopy | None, advice: str) -> str:
 def _fetch_index(fetcher: _Fetcher, index_url: str, previous: SyncedCopy | None) -> str:
     advice = "check the network connection and the index URL, then run the sync again"
     try:
-        body = fetcher.get(index_url, {}).body
+        response = fetcher.get(index_url, {})
+        if response.status != 200:
+            raise _PageFailed(f"HTTP {response.status} to an unconditional request")
+        body = response.body
     except _PageFailed as exc:
         raise SyncError(f"cannot fetch the docs index {index_url}: {exc.reason}",
                         hint=_kept_hint(previous, advice)) from None
@@ -318,9 +308,9 @@ def _fetch_index(fetcher: _Fetcher, index_url: str, previous: SyncedCopy | None)
                         hint=_kept_hint(previous, "check the index URL")) from None
 
 
-def _conditional_headers(old: SyncedPage | None, previous: SyncedCopy | None) -> dict[str, str]:
+def _conditional_headers(rel: str, old: SyncedPage | None, previous: SyncedCopy | None) -> dict[str, str]:
     # only ask for a 304 when the previous file is really there to carry over
-    if old is None or previous is None or not (previous.folder / old.path).is_file():
+    if old is None or previous is None or not (previous.folder / old.path).is_file() or old.path != rel:
         return {}
     headers = {}
     if old.etag:
@@ -379,9 +369,11 @@ def _fetch_pages(fetcher: _Fetcher, writer: VersionWriter, plan: PagePlan, previ
     for done, (rel, url) in enumerate(plan.pages, start=1):
         old = old_pages.get(rel)
         try:
-            response = fetcher.get(url, _conditional_headers(old, previous))
+            response = fetcher.get(url, _conditional_headers(rel, old, previous))
             if response.status == 304:
-                writer.carry_over(rel, previous.folder / old.path)
+                if old is None or previous is None:  # we sent no validators, so a 304 says nothing usable
+                    raise _PageFailed("HTTP 304 to an unconditional request")
+                writer.carry_over(rel, previous.folder / rel)
                 pages[rel] = old.model_copy(update={"etag": response.etag or old.etag,
                                                     "last_modified": response.last_modified or old.last_modified})
                 report.unchanged.append(rel)
@@ -399,8 +391,8 @@ def _fetch_pages(fetcher: _Fetcher, writer: VersionWriter, plan: PagePlan, previ
                  else report.changed).append(rel)
         except _PageFailed as exc:
             report.failed.append({"url": url, "reason": exc.reason})
-            if old is not None and previous is not None and (previous.folder / old.path).is_file():
-                writer.carry_over(rel, previous.folder / old.path)  # a failed page keeps its previous copy
+            if old is not None and previous is not None and (previous.folder / rel).is_file():
+                writer.carry_over(rel, previous.folder / rel)  # a failed page keeps its previous copy
                 pages[rel] = old
         except _TotalCapHit:
             report.bytes_downloaded = fetcher.bytes_downloaded

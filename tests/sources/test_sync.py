@@ -450,3 +450,25 @@ def test_unwritable_dest_is_a_filesystem_error(server, tmp_path):
         readonly.mkdir(mode=0o500)
         with pytest.raises(FilesystemError):
             run(server, readonly / "synced")
+
+
+def test_a_304_to_an_unconditional_request_fails_the_page(server, dest):
+    serve_three(server)
+    server.set(ROOT, Reply(status=304))
+    report = run(server, dest)
+    assert report.failed == [{"url": server.url(ROOT), "reason": "HTTP 304 to an unconditional request"}]
+    server.set(INDEX, Reply(status=304))
+    with pytest.raises(SyncError, match="HTTP 304"):
+        run(server, dest)
+
+
+def test_gzip_bodies_are_decoded_and_capped_after_decoding(server, dest):
+    import gzip
+
+    serve_three(server)
+    body = page("SQLite storage", "Compressed on the wire.").encode()
+    server.set(STORAGE, Reply(body=gzip.compress(body), headers={"Content-Encoding": "gzip"}))
+    server.set(ROOT, Reply(body=gzip.compress(b"x" * 50_000), headers={"Content-Encoding": "gzip"}))
+    report = run(server, dest, SyncLimits(retries=2, backoff=0.0, max_page_bytes=10_000))
+    assert (current_copy(dest).folder / "api" / "sqlite-storage.md").read_bytes() == body
+    assert report.failed == [{"url": server.url(ROOT), "reason": "larger than the 10,000-byte page cap"}]
