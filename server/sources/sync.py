@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from importlib import metadata
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 import httpx
 from pydantic import BaseModel
@@ -101,7 +102,8 @@ def html_url_for(url: httpx.URL) -> str:
 def plan_pages(index_text: str, index_url: str, max_pages: int) -> PagePlan:
     """Every link in scope (http(s), same host, under the index's folder, ending in ``.md``), first seen first."""
     base = httpx.URL(index_url)
-    folder = base.raw_path.split(b"?")[0].rsplit(b"/", 1)[0] + b"/"
+    folder = base.raw_path.split(b"?")[0].rsplit(b"/", 1)[0] + b"/"  # percent-encoded, as links are compared
+    decoded_folder = unquote(folder.decode("ascii"))  # as url.path gives it
     plan = PagePlan()
     seen_urls: set[str] = set()
     files: set[str] = set()
@@ -117,7 +119,7 @@ def plan_pages(index_text: str, index_url: str, max_pages: int) -> PagePlan:
         if not in_scope or str(url) in seen_urls:
             continue
         seen_urls.add(str(url))
-        relative = url.path[len(folder.decode("ascii")):]
+        relative = url.path[len(decoded_folder):]
         rel = stored_path(relative)
         parents = {str(parent) for parent in PurePosixPath(rel).parents if str(parent) != "."} if rel else set()
         if rel is None or rel in folders or parents & files:
