@@ -152,7 +152,7 @@ def _clean_text(text: str, *, mdx: bool) -> list[str]:
     lines = _restore_inline_code(text, spans).split("\n")
     if mdx:
         lines = _drop_esm(lines)
-    return [line.rstrip() if not line.strip() else line for line in _drop_chrome(lines)]
+    return [line.rstrip() for line in _drop_chrome(lines)]  # a removed tag or comment leaves no trailing space
 
 
 def clean_markdown(text: str, *, mdx: bool) -> tuple[dict, str]:
