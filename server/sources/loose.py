@@ -69,9 +69,6 @@ def _open_root(root: Path) -> os.stat_result:
         raise SourceError(f"cannot open folder {root}: {_os_reason(exc)}", hint=hint) from None
     if not stat.S_ISDIR(st.st_mode):
         raise SourceError(f"not a folder: {root}", hint=hint)
-    if not os.access(root, os.R_OK | os.X_OK):
-        raise SourceError(f"cannot read folder {root}: permission denied",
-                          hint="check the folder's owner and permissions")
     return st
 
 
@@ -89,7 +86,11 @@ def _candidates(root: Path, root_st: os.stat_result) -> tuple[list[tuple[str, st
             with os.scandir(folder) as it:
                 entries = list(it)
         except OSError as exc:
-            skipped.append(Skipped(rel_folder or ".", f"unreadable folder: {exc.strerror or type(exc).__name__}"))
+            reason = exc.strerror or type(exc).__name__
+            if not rel_folder:
+                raise SourceError(f"cannot read folder {root}: {reason}",
+                                  hint="check the folder's owner and permissions") from None
+            skipped.append(Skipped(rel_folder, f"unreadable folder: {reason}"))
             continue
         for entry in entries:
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
@@ -241,7 +242,11 @@ def _first_paragraph(body: str) -> str:
             lines.append(stripped)
         elif lines:
             break
-    text = " ".join(LINK_RE.sub(r"\1", " ".join(lines)).split())
+    return _clip(LINK_RE.sub(r"\1", " ".join(lines)))
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
     if len(text) <= SUMMARY_CHARS:
         return text
     cut = text[: SUMMARY_CHARS - 1]
@@ -284,7 +289,7 @@ def parse_loose(path: Path, root: Path, source: str, doc_id: str, *, url: str | 
     doc = Document(
         id=doc_id,
         title=_meta_text(meta, "title") or _first_title(body) or _readable_stem(path),
-        summary=_meta_text(meta, "description", "summary") or _first_paragraph(body),
+        summary=_clip(_meta_text(meta, "description", "summary") or _first_paragraph(body)),
         keywords=_meta_words(meta),
         sources=sources,
         last_verified="",

@@ -35,9 +35,10 @@ COMPONENT_TAG_RE = re.compile(
 # An ESM statement starts a block at the start of a line; prose cannot start a block with these in valid MDX.
 ESM_START_RE = re.compile(r"^(?:import(?:\s+[\w$*{\"']|\s*[{*\"'])|export\s+(?:const|let|var|function|async|class|default|type"
                           r"|interface|enum)\b|export\s*[{*])")
+ESM_MAX_LINES = 200
 ESM_FROM_END_RE = re.compile(r"""(?:^import\s*["'][^"'\n]*["']|\bfrom\s*["'][^"'\n]*["'])\s*;?\s*$""")
 SKIP_LINK_RE = re.compile(r"^\s*\[Skip to content\]\(#[^()\n]{0,200}\)\s*$", re.IGNORECASE)
-DOC_INDEX_RE = re.compile(r"^\s*>\s*\**Documentation Index\b", re.IGNORECASE)
+DOC_INDEX_RE = re.compile(r"^\s*>\s*(?:#{1,6}\s*)?\**Documentation Index\b", re.IGNORECASE)
 # Inline code spans are swapped for placeholders while tags and comments are removed, then put back.
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_RE = re.compile(f"{PLACEHOLDER_OPEN}(\\d+){PLACEHOLDER_CLOSE}")
@@ -111,8 +112,10 @@ def _drop_esm(lines: list[str]) -> list[str]:
             kept.append(line)
             i += 1
             continue
-        depth = 0
-        while i < len(lines) and lines[i].strip():
+        depth, start = 0, i
+        # A blank line ends the block, unless brackets are still open (a function body with blank lines in it);
+        # an unbalanced bracket cannot swallow more than ESM_MAX_LINES of the page.
+        while i < len(lines) and (lines[i].strip() or (depth > 0 and i - start < ESM_MAX_LINES)):
             depth += sum(lines[i].count(c) for c in "{([") - sum(lines[i].count(c) for c in "})]")
             done = _statement_done(lines[i], depth)
             i += 1

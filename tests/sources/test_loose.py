@@ -429,3 +429,38 @@ def test_cleaning_is_linear_on_hostile_input(text):
     assert _finishes(lambda: result.append(clean_markdown(text, mdx=True)[1]), 20)
     if not text.startswith("import"):  # an ESM block runs to a blank line, as MDX reads it
         assert result[0]  # unclosed openers are text, never silently swallowed with everything after them
+
+
+def test_unreadable_root_is_a_source_error_and_unreadable_subfolder_is_skipped(tmp_path, monkeypatch):
+    _write(tmp_path / "ok/a.md", "a\n")
+    _write(tmp_path / "locked/b.md", "b\n")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path).name in ("locked", "root"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    files, skipped = walk_markdown(tmp_path)
+    assert _rel(tmp_path, files) == ["ok/a.md"]
+    assert skipped == [Skipped("locked", "unreadable folder: Permission denied")]
+    (tmp_path / "root").mkdir()
+    with pytest.raises(SourceError, match="cannot read folder .*root: Permission denied"):
+        walk_markdown(tmp_path / "root")
+
+
+def test_esm_blocks_end_where_mdx_ends_them():
+    page = ('export function Note({ children }) {\n  const x = 1;\n\n  return children;\n}\n\n'
+            'import A from "a"\n# Title right after\n\nText.\n')
+    _, body = clean_markdown(page, mdx=True)
+    assert body == "# Title right after\n\nText.\n"
+
+
+def test_chrome_variants_and_long_front_matter_summary(tmp_path):
+    page = ("> ## Documentation Index\n> Fetch the index at https://example.com/llms.txt\n\n# Page\n\nBody.\n\n"
+            "Last updated Nov 3, 2026 | [Copy as Markdown](x.md) | Edit\n")
+    _, body = clean_markdown(page, mdx=False)
+    assert body == "# Page\n\nBody.\n"
+    _write(tmp_path / "p.md", f"---\ndescription: {'long ' * 200}\n---\nBody.\n")
+    assert len(_parse(tmp_path, "p.md").summary) <= 300
