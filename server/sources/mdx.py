@@ -32,6 +32,7 @@ COMPONENT_TAG_RE = re.compile(
     r"|\{[^{}<]{0,4000}(?:\{[^{}<]{0,4000}\}[^{}<]{0,4000}){0,20}\})*+"
     r">"
 )
+TEXT_ATTRIBUTE_RE = re.compile(r"""\stext=(?:"([^"\n]{1,500})"|'([^'\n]{1,500})')""")
 # An ESM statement starts a block at the start of a line; prose cannot start a block with these in valid MDX.
 ESM_START_RE = re.compile(r"^(?:import(?:\s+[\w$*{\"']|\s*[{*\"'])|export\s+(?:const|let|var|function|async|class|default|type"
                           r"|interface|enum)\b|export\s*[{*])")
@@ -94,6 +95,17 @@ def _restore_inline_code(text: str, spans: list[str]) -> str:
     return PLACEHOLDER_RE.sub(lambda m: spans[int(m.group(1))], text)
 
 
+def _tag_replacement(match: re.Match) -> str:
+    """A component tag goes; an inline self-closing one keeps the text it displays (``<Type text="number" />``
+    shows "number", which the prose around it needs)."""
+    tag = match.group(0)
+    if tag.endswith("/>"):
+        shown = TEXT_ATTRIBUTE_RE.search(tag)
+        if shown:
+            return shown.group(1) or shown.group(2)
+    return ""
+
+
 def _statement_done(line: str, depth: int) -> bool:
     stripped = line.rstrip()
     return depth <= 0 and (stripped.endswith(";") or bool(ESM_FROM_END_RE.search(stripped)))
@@ -151,7 +163,7 @@ def _clean_text(text: str, *, mdx: bool) -> list[str]:
     text = _drop_delimited(text, "<!--", "-->")
     if mdx:
         text = _drop_delimited(text, "{/*", "*/}")
-        text = COMPONENT_TAG_RE.sub("", text)
+        text = COMPONENT_TAG_RE.sub(_tag_replacement, text.replace('{" "}', " ").replace("{' '}", " "))
     lines = _restore_inline_code(text, spans).split("\n")
     if mdx:
         lines = _drop_esm(lines)

@@ -223,6 +223,12 @@ def test_clean_markdown_front_matter_and_blank_lines():
     assert body == "import x from 'y'\n\n<Note>hi</Note>\n"
 
 
+def test_inline_components_keep_the_text_they_show():
+    _, body = clean_markdown('- <code>{" "}getAlarm()</code>: <Type text="number | null" />\n'
+                             "- `put()`: <Type text='void' /> <Render file=\"x\" />\n", mdx=True)
+    assert body == "- <code> getAlarm()</code>: number | null\n- `put()`: void\n"
+
+
 def test_prose_that_starts_like_an_import_is_kept():
     _, body = clean_markdown("Importantly, exports work.\n\nWe\nimport data nightly.\n", mdx=True)
     assert body == "Importantly, exports work.\n\nWe\nimport data nightly.\n"
@@ -388,10 +394,19 @@ def test_walk_reads_each_file_once_with_a_small_read(tmp_path, monkeypatch):
             reads.append(n)
             return self.fh.read(n)
 
+    stats: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(path, *args, **kw):
+        stats.append(os.fspath(path))
+        return real_stat(path, *args, **kw)
+
     monkeypatch.setattr("builtins.open", lambda *a, **kw: Counting(real_open(*a, **kw)))
+    monkeypatch.setattr(os, "stat", counting_stat)
     files, skipped = walk_markdown(tmp_path)
     assert len(files) == 2000 and skipped == []
     assert reads == [loose.SNIFF_BYTES] * 2000
+    assert len([p for p in stats if p.endswith(".md")]) == 2000
 
 
 @pytest.mark.parametrize("make, message", [
