@@ -31,6 +31,7 @@ MAX_FILES = 20_000
 SECTION_CHARS = 8000
 SNIFF_BYTES = 8192  # how much of each file the walk reads to tell text from binary
 MAX_ID_CHARS = 120
+SECTION_ID_CHARS = 200  # = server.search.engine.MAX_ID_CHARS: read_docs refuses a longer id
 SUMMARY_CHARS = 300
 SKIPPED_FOLDERS = {"node_modules"}  # plus every hidden folder (.git, .github, ...)
 INDEX_STEMS = {"index", "readme"}  # a folder's own page: named after the folder
@@ -298,7 +299,7 @@ def parse_loose(path: Path, root: Path, source: str, doc_id: str, *, url: str | 
         markdown=body,
         sections=[],
     )
-    doc.sections = _split_long_sections(_split_sections(doc))
+    doc.sections = _fit_section_ids(_split_long_sections(_split_sections(doc)))
     _assign_sources(doc)
     return doc
 
@@ -348,3 +349,21 @@ def _split_long_sections(sections: list[Section]) -> list[Section]:
             at = parent.children.index(section.id) + 1
             parent.children[at:at] = continuations
     return out
+
+
+def _fit_section_ids(sections: list[Section]) -> list[Section]:
+    """Shorten the slug of a section whose id would be too long to read back (a 150-character heading under a
+    120-character doc id): cut, plus a hash of the full slug so two long headings stay apart."""
+    renamed: dict[str, str] = {}
+    for section in sections:
+        if len(section.id) <= SECTION_ID_CHARS:
+            continue
+        room = SECTION_ID_CHARS - len(section.doc_id) - 1 - 9
+        digest = hashlib.sha256(section.slug.encode()).hexdigest()[:8]
+        section.slug = f"{section.slug[:max(room, 1)].rstrip('-_')}-{digest}".lstrip("-")
+        old_id, section.id = section.id, f"{section.doc_id}#{section.slug}"
+        renamed[old_id] = section.id
+    if renamed:
+        for section in sections:
+            section.children = [renamed.get(c, c) for c in section.children]
+    return sections

@@ -479,3 +479,17 @@ def test_chrome_variants_and_long_front_matter_summary(tmp_path):
     assert body == "# Page\n\nBody.\n"
     _write(tmp_path / "p.md", f"---\ndescription: {'long ' * 200}\n---\nBody.\n")
     assert len(_parse(tmp_path, "p.md").summary) <= 300
+
+
+def test_section_ids_stay_short_enough_to_read_back(tmp_path):
+    from server.search.engine import ID_RE, MAX_ID_CHARS
+
+    rel = "deep/" * 30 + "page.md"
+    long_heading = "A heading that goes on " * 8
+    _write(tmp_path / rel, f"## {long_heading}one\n\nx\n\n## {long_heading}two\n\ny\n\n### Short\n\nz\n")
+    doc = _parse(tmp_path, rel)
+    assert loose.SECTION_ID_CHARS == MAX_ID_CHARS
+    ids = [s.id for s in doc.sections]
+    assert len(set(ids)) == 3 and all(len(i) <= MAX_ID_CHARS and ID_RE.match(i) for i in ids)
+    assert doc.sections[1].children == [ids[2]] and ids[2].endswith("#short")
+
