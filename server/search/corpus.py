@@ -231,7 +231,8 @@ def _split_sections(doc: Document) -> list[Section]:
     doc.markdown = "\n".join(kept)
 
     sections: list[Section] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, int] = {}  # slug -> how many sections asked for it
+    used: set[str] = set()  # slugs given out, numbered ones included
     parent: Section | None = None
     for level, heading, lines, marker_keys in chunks:
         own = "\n".join(lines).strip()
@@ -239,10 +240,12 @@ def _split_sections(doc: Document) -> list[Section]:
             continue
         slug = "overview" if level == 1 else slugify(heading)
         if slug in seen:
-            seen[slug] += 1
-            slug = f"{slug}-{seen[slug]}"
-        else:
-            seen[slug] = 1
+            base = slug
+            while slug in used:  # "## Foo", "## Foo", "## Foo 2": the third must not reuse "foo-2"
+                seen[base] += 1
+                slug = f"{base}-{seen[base]}"
+        seen.setdefault(slug, 1)
+        used.add(slug)
         title = plain_heading(heading)
         path = [title] if level < 3 or parent is None else [parent.heading, title]
         section = Section(
