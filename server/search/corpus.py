@@ -305,6 +305,7 @@ class CorpusFiles:
     that was built from them (reading and hashing is ~50x cheaper than parsing)."""
 
     verified = True  # only the bundled corpus is checked against the runtime
+    min_docs = 0  # the IDF's floor on the section count (server/search/scoring.py); a user's small folder sets one
     source = "bundled"  # the name search results carry (server/sources: a user's folder, the synced docs)
 
     def __init__(self, root: Path) -> None:

@@ -100,7 +100,8 @@ class Generation:
         """This thread's searcher: Whoosh searchers keep file positions, so threads do not share one."""
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = self._local.searcher = self.ix.searcher(weighting=SharedIdfBM25F(B=0.6, K1=1.2))
+            s = self._local.searcher = self.ix.searcher(weighting=SharedIdfBM25F(B=0.6, K1=1.2,
+                                                                                 min_docs=self.files.min_docs))
             # The BM25F scorer of each new term asks for up to three document frequencies (its IDF, and the shared
             # body IDF): answered from the generation's cache, the same numbers without the term-table reads.
             s.doc_frequency = self.stats.doc_frequency
@@ -120,7 +121,7 @@ class Generation:
     @cached_property
     def stats(self) -> TermStats:
         """Document frequencies from the build's table (dfs.json), read with the first search."""
-        return TermStats(lambda: self.searcher().reader(), read_sidecar(self.path, DF_FILE))
+        return TermStats(lambda: self.searcher().reader(), read_sidecar(self.path, DF_FILE), self.files.min_docs)
 
     @cached_property
     def _levels(self) -> bytes:

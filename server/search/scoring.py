@@ -8,12 +8,27 @@ where its real rarity in the corpus shows; the field weight then says how much a
 
 from __future__ import annotations
 
+from math import log
+
 from whoosh.scoring import BM25F, BM25FScorer
 
 PROSE_FIELDS = ("heading", "doc_terms", "asks")
 
 
 class SharedIdfBM25F(BM25F):
+    """``min_docs``: the IDF counts at least this many documents. A user's folder of three notes would otherwise give
+    every word an IDF near zero (a word in 1 of 3 sections looks common), so its sections could never outrank the
+    bundled reference, whatever they say; with the floor, a word in one section weighs what it would in a corpus the
+    bundled one's size."""
+
+    def __init__(self, *args, min_docs: int = 0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.min_docs = min_docs
+
+    def idf(self, searcher, fieldname, text):
+        parent = searcher.get_parent()
+        return log(max(parent.doc_count_all(), self.min_docs) / (parent.doc_frequency(fieldname, text) + 1)) + 1
+
     def scorer(self, searcher, fieldname, text, qf=1):
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         if fieldname in PROSE_FIELDS and isinstance(scorer, BM25FScorer):

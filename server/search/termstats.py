@@ -34,9 +34,9 @@ class TermStats:
     """The ``doc_count``/``doc_frequency`` part of a Whoosh reader. ``reader`` gives this thread's reader; ``table``
     is the build's df table (field -> term -> df): complete for each field it has, so a term it lacks has df 0."""
 
-    def __init__(self, reader, table: dict | None = None) -> None:
+    def __init__(self, reader, table: dict | None = None, min_docs: int = 0) -> None:
         self._reader = reader
-        self._n = reader().doc_count()
+        self._n = max(reader().doc_count(), min_docs)  # min_docs: see SharedIdfBM25F
         self._table = {name: terms for name, terms in (table or {}).items() if isinstance(terms, dict)}
         self._df: dict[tuple[str, str], int] = {}
 

@@ -18,6 +18,7 @@ class SourceFiles(CorpusFiles):
     """The Markdown files under ``root``; ``pages`` (synced docs) gives each file's URL and fetch date."""
 
     verified = False
+    min_docs = 400  # about the bundled reference's section count: a small folder's words weigh as they would there
 
     def __init__(self, root: Path, source: str, pages: dict | None = None) -> None:
         # Not CorpusFiles.__init__: a user's folder is walked recursively, and files that cannot be text are skipped.
