@@ -83,8 +83,10 @@ __all__ = ["DEFAULT_INDEX_URL", "SyncLimits", "SyncReport", "SyncedPage", "Synce
 # ---------------------------------------------------------------------------------------------------------------
 # Which links of the index are pages, and where each is stored
 
-# Inline links [text](target "title") and <autolinks>; llms.txt uses the first, the second costs nothing.
-_LINK = re.compile(r"\[(?:[^\]\\\n]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+[^)]*)?\)|<(https?://[^>\s]+)>")
+# Inline links [text](target "title") and <autolinks>; llms.txt uses the first, the second costs nothing. Every
+# part is bounded and no part can run past a '[', so a hostile index ("[[[[...") costs linear time, not quadratic.
+_LINK = re.compile(r"\[[^\[\]\n]{0,1000}\]\(\s{0,40}<?([^()<>\s]{1,2048})>?(?:\s{1,40}[^()\n]{0,1000})?\)"
+                   r"|<(https?://[^<>\s]{1,2048})>")
 
 
 @dataclass

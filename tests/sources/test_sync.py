@@ -352,6 +352,10 @@ def test_stored_paths():
     plan = plan_pages(index("a/index.md", "a.md", "a.md/index.md", "a.md/b.md"), "https://h.invalid/do/llms.txt", 10)
     assert plan.pages == [("a.md", "https://h.invalid/do/a/index.md"), ("a.md.md", "https://h.invalid/do/a.md/index.md")]
     assert [item["url"] for item in plan.unsafe] == ["https://h.invalid/do/a.md/b.md"]
+    # titles, angle brackets and bare autolinks are links too; a hostile run of brackets is simply no link
+    text = ('[T](x/index.md "A title") [U](<y/index.md>) <https://h.invalid/do/z/index.md> '
+            + "[" * 50_000 + "](" * 50_000)
+    assert [rel for rel, _ in plan_pages(text, "https://h.invalid/do/llms.txt", 10).pages] == ["x.md", "y.md", "z.md"]
 
 
 def test_a_second_sync_of_the_same_dest_is_refused(server, dest):
