@@ -34,8 +34,9 @@ COMPONENT_TAG_RE = re.compile(
 )
 TEXT_ATTRIBUTE_RE = re.compile(r"""\stext=(?:"([^"\n]{1,500})"|'([^'\n]{1,500})')""")
 # An ESM statement starts a block at the start of a line; prose cannot start a block with these in valid MDX.
-ESM_START_RE = re.compile(r"^(?:import(?:\s+[\w$*{\"']|\s*[{*\"'])|export\s+(?:const|let|var|function|async|class|default|type"
-                          r"|interface|enum)\b|export\s*[{*])")
+ESM_START_RE = re.compile(r"^(?:import(?:\s+[\w$*{\"']|\s*[{*\"'])"
+                          r"|export\s+(?:const|let|var|function|async|class|default|type|interface|enum)\b"
+                          r"|export\s*[{*])")
 ESM_MAX_LINES = 200
 ESM_FROM_END_RE = re.compile(r"""(?:^import\s*["'][^"'\n]*["']|\bfrom\s*["'][^"'\n]*["'])\s*;?\s*$""")
 SKIP_LINK_RE = re.compile(r"^\s*\[Skip to content\]\(#[^()\n]{0,200}\)\s*$", re.IGNORECASE)

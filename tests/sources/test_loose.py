@@ -265,7 +265,8 @@ def test_huge_headingless_file_and_huge_fence_are_cut(tmp_path):
 
 
 def test_split_subsection_parts_stay_under_their_parent(tmp_path):
-    body = "## Guide\n\nIntro.\n\n### Details\n\n" + "\n\n".join("detail " * 100 for _ in range(30)) + "\n\n### End\n\nBye.\n"
+    details = "\n\n".join("detail " * 100 for _ in range(30))
+    body = f"## Guide\n\nIntro.\n\n### Details\n\n{details}\n\n### End\n\nBye.\n"
     _write(tmp_path / "guide.md", body)
     doc = _parse(tmp_path, "guide.md")
     guide = doc.sections[0]
@@ -281,8 +282,7 @@ def test_repeated_headings_give_unique_section_ids(tmp_path):
     assert ids == ["foo", "foo-2", "foo-2-2", "overview"] and len(set(ids)) == len(ids)
 
 
-def test_unreadable_or_undecodable_file_is_a_corpus_error(tmp_path, monkeypatch):
-    _write(tmp_path / "late.md", "ok " * 5000 + "\xff")
+def test_unreadable_or_undecodable_file_is_a_corpus_error(tmp_path):
     (tmp_path / "late.md").write_bytes(b"ok " * 5000 + b"\xff")  # bad byte after the walk's 8 KB sample
     with pytest.raises(CorpusError, match="late.md is not UTF-8"):
         _parse(tmp_path, "late.md")
