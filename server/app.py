@@ -219,16 +219,15 @@ async def search_docs(
     query: Annotated[str, Field(min_length=1, max_length=1000, description="The question, in plain words.")],
     limit: Annotated[int, Field(ge=1, le=20)] = 5,
     topic: Annotated[str | None, Field(description=f"Only this doc id, e.g. '{EXAMPLE_DOC}'.")] = None,
-    source: Annotated[str | None, Field(max_length=40, description="'bundled' or a list_sources name.")] = None,
+    source: Annotated[str | None, Field(description="'bundled' or a list_sources name.")] = None,
     include_text: Annotated[bool, Field(description="Add the top hits' full text.")] = False,
     max_chars: Annotated[int | None, Field(ge=200, le=200000, description="include_text budget (6000).")] = None,
     ctx: Context | None = None,
 ) -> Annotated[CallToolResult, SearchResult]:
     """Search the verified reference on SQLite-backed Cloudflare Durable Objects: use it before writing DO code or
     when asked how a DO API, limit, config key or error works. Ask in plain sentences. If `covered` is false the
-    reference has no good answer. Hits with verified=false come from the user's own docs or synced Cloudflare pages;
-    where they disagree with a bundled hit, the bundled one (checked against the runtime) holds. Next: read_docs
-    with the best ids, or set include_text to get their text now."""
+    reference has no good answer. verified=false hits (the user's docs, synced Cloudflare pages) yield to bundled
+    ones where they disagree. Next: read_docs with the best ids, or include_text for their text now."""
     result = await run_core(lambda: engine().search(query, limit, topic, source, include_text, max_chars),
                             search_kind(), ctx)
     links = [ResourceLink(type="resource_link", uri=h.uri, name=h.id, title=f"{h.title} > {h.section}",
@@ -253,7 +252,7 @@ async def read_docs(
 @mcp.tool(title="List reference topics", annotations=READ_ONLY)
 async def list_docs(
     sections: Annotated[bool, Field(description="Also list section ids.")] = False,
-    source: Annotated[str | None, Field(max_length=40, description="A list_sources name (default: bundled).")] = None,
+    source: Annotated[str | None, Field(description="A list_sources name (default: bundled).")] = None,
     ctx: Context | None = None,
 ) -> DocList:
     """List the reference docs (id, title, summary) to see what is covered or pick a search_docs `topic`."""
@@ -262,8 +261,8 @@ async def list_docs(
 
 @mcp.tool(title="List doc sources", annotations=READ_ONLY)
 async def list_sources(ctx: Context | None = None) -> SourceList:
-    """What is searched and how fresh it is: the verified bundled reference, the user's own folders, and a synced
-    copy of Cloudflare's docs (unverified). Sources are added on the CLI ('do-expert sources add|sync')."""
+    """What search_docs searches, and how fresh: the verified bundled reference, the user's folders and synced
+    Cloudflare docs (unverified). Sources are added on the CLI."""
     return await run_core(lambda: engine().list_sources(), search_kind(), ctx)
 
 
@@ -285,9 +284,9 @@ async def scaffold_project(
     config_style: Annotated[Literal["exports", "migrations"],
                             Field(description="'exports' (current) or legacy 'migrations'.")] = "exports",
 ) -> ScaffoldProjectResult:
-    """Generate a complete SQLite-backed Durable Object project (files returned, nothing written): pinned
-    package.json, wrangler.jsonc, schema migrations, and tests in workerd; it passes tsc, vitest and wrangler
-    deploy --dry-run as generated. Next: write the files under a new folder and follow next_steps."""
+    """Generate a complete SQLite-backed Durable Object project (files returned, nothing written) with pinned
+    packages, migrations and workerd tests; it passes tsc, vitest and wrangler deploy --dry-run as generated. Next:
+    write the files under a new folder and follow next_steps."""
     from server.scaffold import scaffold_project as core_scaffold_project
 
     return await run_core(lambda: core_scaffold_project(name, template, config_style), "scaffold")
@@ -305,8 +304,8 @@ async def scaffold_class(
                             Field(description="What the project's config uses.")] = "exports",
 ) -> ScaffoldClassResult:
     """Generate one SQLite-backed Durable Object class for an existing project: class file, vitest test and a
-    wrangler config patch in the project's format and style (nothing written). Next: write the files, export the
-    class, merge config_patch, run the tests, then review_code with the updated config."""
+    wrangler config patch (nothing written). Next: write the files, export the class, merge config_patch, run the
+    tests, then review_code with the updated config."""
     from server.scaffold import scaffold_class as core_scaffold_class
 
     return await run_core(lambda: core_scaffold_class(class_name, list(features), binding, config_format,
@@ -321,10 +320,9 @@ async def review_code(
     compatibility_date: Annotated[str | None, Field(description="YYYY-MM-DD; default: the config's.")] = None,
 ) -> ReviewResult:
     """Review Durable Object TypeScript and wrangler config for platform bugs: singletons, awaits that break
-    write atomicity, races across I/O, SQL injection, alarm and WebSocket mistakes, undeclared classes, and more.
-    Send the changed files with the wrangler config. Each finding has rule, severity, 1-based position, message,
-    fix and doc ids; mechanical fixes carry `edits` and `fix_safety` ('unsafe' changes behaviour: read it). Next:
-    fix errors and warnings (explain_rule, read_docs), then review again until `clean` and not `another_pass`.
+    write atomicity, races across I/O, SQL injection, alarm and WebSocket mistakes, undeclared classes. Send the
+    changed files with the wrangler config. Mechanical fixes carry `edits` and `fix_safety` ('unsafe': read it).
+    Next: fix errors and warnings (explain_rule, read_docs), review again until `clean` and not `another_pass`.
     Silence a deliberate case with `// do-expert-ignore <rule-id>`."""
     return await run_review([(f.path, f.content) for f in files], compatibility_date)
 
@@ -359,9 +357,8 @@ async def upgrade_project(
     to_date: Annotated[str | None, Field(description="YYYY-MM-DD, default 2026-11-01.")] = None,
 ) -> UpgradeResult:
     """Move an old Durable Object project to current practice (nothing written): compatibility date bumped with
-    each behaviour change crossed and the code it affects, `migrations` to `exports` where valid, vitest-pool-workers
-    to vitest-plugin, KV-backed classes copied to a new SQLite class (code + test). Next: apply edits, follow the
-    plan, test, review_code."""
+    the behaviour changes crossed, `migrations` to `exports`, vitest-pool-workers to vitest-plugin, KV-backed
+    classes copied to SQLite ones. Next: apply edits, follow the plan, test, review_code."""
     from server.upgrade import upgrade_project as core_upgrade_project
 
     return await run_core(lambda: core_upgrade_project([(f.path, f.content) for f in files], to_date), "review")

@@ -62,18 +62,38 @@ def describe(tool: str, error: ValidationError, input_schema: dict[str, Any] | N
 
 
 def compact_schema(schema, output: bool = False):
-    """Schema without generated titles. An output schema also loses defaults (a result always carries values) and
-    descriptions (the tool's description says what the result means; the models keep them for the docs)."""
+    """Schema without generated titles. An output schema also loses defaults and ``required`` (a result is a whole
+    model dump: every field is always present) and descriptions (the tool's description says what the result means;
+    the models keep them for the docs). Every byte here is read by the model on every tools/list."""
     if isinstance(schema, list):
         return [compact_schema(v, output) for v in schema]
     if not isinstance(schema, dict):
         return schema
     out = {}
     for key, value in schema.items():
-        if (key == "title" and isinstance(value, str)) or (output and key in ("default", "description")):
+        if (key == "title" and isinstance(value, str)) or (output and key in ("default", "description", "required")):
+            continue
+        if key == "default" and value is None:  # an optional argument left out is None anyway
             continue
         if key in ("properties", "$defs") and isinstance(value, dict):
             out[key] = {name: compact_schema(sub, output) for name, sub in value.items()}
+        elif key == "anyOf" and (merged := _nullable(value)) is not None:
+            out.update(compact_schema(merged, output))
         else:
             out[key] = compact_schema(value, output)
     return out
+
+
+# Keywords that constrain one JSON type only, so null still passes them: {"anyOf": [{"type": "integer", "minimum":
+# 1}, {"type": "null"}]} says the same as {"type": ["integer", "null"], "minimum": 1}, in a third of the bytes.
+_ONE_TYPE_KEYWORDS = {"type", "minimum", "maximum", "minLength", "maxLength", "pattern", "items", "minItems",
+                      "maxItems", "format", "title", "description"}
+
+
+def _nullable(branches) -> dict | None:
+    if not isinstance(branches, list) or len(branches) != 2 or {"type": "null"} not in branches:
+        return None
+    other = branches[0] if branches[1] == {"type": "null"} else branches[1]
+    if not isinstance(other, dict) or not isinstance(other.get("type"), str) or set(other) - _ONE_TYPE_KEYWORDS:
+        return None
+    return {**other, "type": [other["type"], "null"]}

@@ -47,8 +47,7 @@ class DocSection(BaseModel):
     truncated: bool = Field(default=False, description="Cut to fit max_chars.")
     sources: list[str] = Field(description="URLs of the primary sources of this section's own facts (a whole "
                                "document lists all of its sources).")
-    last_verified: str | None = Field(description="Date (YYYY-MM-DD) the document's facts were last checked; "
-                                      "None for unverified sources.")
+    last_verified: str | None = Field(description="Date (YYYY-MM-DD) the facts were last checked.")
 
 
 class MissingId(BaseModel):
@@ -76,20 +75,24 @@ class DocInfo(BaseModel):
 
 class DocList(BaseModel):
     docs: list[DocInfo]
-    note: str | None = Field(default=None, description="Other sources indexed beside these docs.")
+    note: str | None = None  # the other sources searched beside these docs
 
 
 class SourceInfo(BaseModel):
-    name: str = Field(description="The value search_docs and list_docs take as `source`.")
+    """One searched source. ``name`` is what search_docs and list_docs take as ``source``; ``location`` is the folder
+    or the synced docs' index URL; ``skipped`` counts files left out (binary, too large, unreadable, symlink loops);
+    ``problem`` says why the source cannot be searched now. Output-schema descriptions are left out on purpose: every
+    byte of tools/list is read by the model (budget 15 KB), and the tool's docstring explains the fields."""
+    name: str
     kind: Literal["bundled", "local", "synced"]
-    verified: bool = Field(description="Only the bundled reference is checked against the runtime.")
-    location: str = Field(description="Folder, or the index URL of synced docs.")
+    verified: bool
+    location: str
     docs: int = 0
     sections: int = 0
     indexed_at: str | None = None
-    fetched_at: str | None = Field(default=None, description="Synced docs: when the copy was downloaded.")
-    skipped: int = Field(default=0, description="Files left out (binary, too large, unreadable, symlink loops).")
-    problem: str | None = Field(default=None, description="Why the source cannot be searched now.")
+    fetched_at: str | None = None
+    skipped: int = 0
+    problem: str | None = None
 
 
 class SourceList(BaseModel):
@@ -105,8 +108,8 @@ Confidence = Literal["high", "medium", "low"]
 
 
 class ReviewFile(BaseModel):
-    path: str = Field(description="Project-relative path, e.g. 'src/index.ts' or 'wrangler.jsonc'.")
-    content: str = Field(description="Full text of the file.")
+    path: str = Field(description="Project-relative, e.g. 'src/index.ts'.")
+    content: str = Field(description="Full text.")
 
 
 class TextEdit(BaseModel):
@@ -197,7 +200,7 @@ class TemplateList(BaseModel):
 
 class GeneratedFile(BaseModel):
     path: str = Field(description="POSIX path relative to the project root, e.g. 'src/index.ts'.")
-    content: str = Field(description="Full text of the file.")
+    content: str = Field(description="Full text.")
 
 
 class ScaffoldProjectResult(BaseModel):

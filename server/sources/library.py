@@ -111,6 +111,11 @@ class Library:
                 found[name] = before
         return found
 
+    @property
+    def corpus(self):
+        """The bundled corpus, parsed: for tests and benchmarks."""
+        return self.bundled.corpus
+
     def pending(self) -> bool:
         """Whether a configured source has not been opened yet (opening may mean indexing it: a long call)."""
         return any(s.engine is None and s.problem is None for s in self.sources())
@@ -126,9 +131,9 @@ class Library:
             return [(cfg.BUNDLED, None)]
         found = self._named(source) if isinstance(source, str) else None
         if found is None:
-            names = ", ".join([cfg.BUNDLED, *(s.name for s in self.sources())])
-            raise InvalidInputError(f"unknown source {clip(source)}",
-                                    hint=f"source must be one of: {names} (or leave it out for all; list_sources)")
+            names = ", ".join(repr(n) for n in [cfg.BUNDLED, *(s.name for s in self.sources())])
+            raise InvalidInputError(f"'source' must be one of: {names}; got {clip(source)}",
+                                    hint="leave it out to search every source; list_sources shows them")
         return [(found.name, found)]
 
     def _engine(self, name: str, source: Source | None) -> SearchEngine | None:

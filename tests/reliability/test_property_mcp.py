@@ -47,9 +47,11 @@ upgrade_files = st.lists(st.fixed_dictionaries({
 STRATEGIES = {
     "upgrade_project": st.fixed_dictionaries({"files": st.one_of(upgrade_files, anything)},
                                              optional={"to_date": maybe(text)}),
-    "search_docs": st.fixed_dictionaries({"query": text}, optional={"limit": anything, "topic": maybe(text)}),
+    "search_docs": st.fixed_dictionaries({"query": text}, optional={"limit": anything, "topic": maybe(text),
+                                                                    "source": maybe(text)}),
     "read_docs": st.fixed_dictionaries({"ids": st.one_of(st.lists(text, max_size=12), anything)}),
-    "list_docs": st.fixed_dictionaries({}, optional={"sections": anything}),
+    "list_docs": st.fixed_dictionaries({}, optional={"sections": anything, "source": maybe(text)}),
+    "list_sources": st.just({}),
     "review_code": st.fixed_dictionaries({"files": st.one_of(files, anything)},
                                          optional={"compatibility_date": maybe(text)}),
     "list_rules": st.just({}),
