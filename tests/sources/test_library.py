@@ -36,7 +36,7 @@ def test_the_source_filter(library):
     assert {h.source for h in library.search("alarm", source="bundled", limit=10).results} == {"bundled"}
     with pytest.raises(InvalidInputError) as err:
         library.search("alarm", source="nope")
-    assert "team" in err.value.hint and "bundled" in err.value.hint
+    assert "'team'" in err.value.message and "'bundled'" in err.value.message
 
 
 def test_topic_routes_to_its_source(library):
