@@ -3,7 +3,8 @@
     do-expert sources add PATH [--name N] [--json]     index a folder of .md/.mdx files beside the bundled reference
     do-expert sources list [--json]                    what is searched, how big and how fresh
     do-expert sources remove NAME                      forget a folder (its files are left alone), or the synced copy
-    do-expert sources sync [--url URL] [--json]        fetch Cloudflare's DO docs as Markdown (httpx); exit 1 when
+    do-expert sources sync [--url URL] [--timeout S] [--retries N] [--json]
+                                                       fetch Cloudflare's DO docs as Markdown (httpx); exit 1 when
                                                        some pages failed (their last good copy is kept)
 
 Sync lives here and not among the MCP tools: it writes to disk and reaches the network, which an agent's read-only
@@ -39,6 +40,7 @@ def add_sources_parser(sub) -> None:
     a.add_argument("--url", help="the llms.txt index to read (default: Cloudflare's Durable Objects one, or "
                                  "DO_EXPERT_SYNC_URL)")
     a.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
+    a.add_argument("--retries", type=int, default=3, help="retries of a failed request, with backoff (default 3)")
     a.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sources)
 
@@ -127,9 +129,11 @@ def _sync(args: argparse.Namespace) -> int:
 
     if not 0.1 <= args.timeout <= 600:
         raise SourceError(f"--timeout must be from 0.1 to 600 seconds, got {args.timeout}", hint="e.g. --timeout 30")
+    if not 0 <= args.retries <= 10:
+        raise SourceError(f"--retries must be from 0 to 10, got {args.retries}", hint="e.g. --retries 3")
     url = args.url or os.environ.get("DO_EXPERT_SYNC_URL") or DEFAULT_INDEX_URL
     with terminal_listener() as bar:
-        report = sync_docs(cfg.synced_dir(), url, limits=SyncLimits(timeout=args.timeout),
+        report = sync_docs(cfg.synced_dir(), url, limits=SyncLimits(timeout=args.timeout, retries=args.retries),
                            progress=lambda done, total, page: bar(done, total, "syncing pages"))
     copy = current_copy(cfg.synced_dir())
     if copy is not None:
