@@ -9,6 +9,7 @@ text (``own_markdown``) but reads back whole (``markdown``), children included.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -332,15 +333,14 @@ class CorpusFiles:
         edited, so a server can find the generation built from these files without reading them."""
         digest = hashlib.sha256()
         for p in [*self.files, *self.ask_files]:
-            st = p.stat()
-            digest.update(f"{p.relative_to(self.root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            st = os.stat(p)
+            digest.update(f"{self.relative(p)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
         return digest.hexdigest()[:32]
 
     @cached_property
     def hashes(self) -> dict[str, str]:
         """sha256 of every reference file by name, read once per corpus."""
-        return {str(p.relative_to(self.root)): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in [*self.files, *self.ask_files]}
+        return {self.relative(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in [*self.files, *self.ask_files]}
 
     @cached_property
     def fingerprint(self) -> str:

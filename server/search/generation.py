@@ -111,6 +111,11 @@ class Generation:
         return self._tokens.get(docnum)
 
     @cached_property
+    def skipped(self) -> list:
+        """[path, reason] of each file a user's source left out when this generation was built."""
+        return read_sidecar(self.path, DOCS_FILE).get("skipped", [])
+
+    @cached_property
     def built_at(self) -> str | None:
         return read_sidecar(self.path, MANIFEST).get("built_at")
 

@@ -157,6 +157,8 @@ def doc_catalogue(corpus: Corpus) -> dict:
     """What list_docs, id resolution, did-you-mean and completions need, stored beside the index (docs.json) so a
     server answers them without parsing the Markdown files."""
     return {
+        # a user's source: the files left out and why (server/sources/files.py), for list_sources
+        "skipped": [[s.path, s.reason] for s in getattr(corpus, "skipped", [])],
         "docs": [{"id": d.id, "title": d.title, "summary": d.summary, "aliases": d.aliases,
                   "file": corpus.relative(d.path), "sections": [[s.id, s.path_text] for s in d.sections],
                   **({"fetched": d.fetched} if d.fetched else {})}

@@ -69,7 +69,7 @@ class Library:
         self.bundled = bundled or SearchEngine()
         self._sources: dict[str, Source] = {}
         self._key: tuple | None = None
-        self._checked_at = 0.0
+        self._checked_at = float("-inf")  # the first call always reads the config, whatever RECHECK_SECONDS is
         self.config_problem: str | None = None
         self._lock = threading.Lock()
 
@@ -86,7 +86,7 @@ class Library:
         return list(self._sources.values())
 
     def _read_sources(self) -> dict[str, Source]:
-        from server.sources.sync import current_copy
+        from server.sources.pagestore import current_copy  # not sync: that imports httpx, 40 ms of a start
 
         found: dict[str, Source] = {}
         try:
@@ -271,7 +271,7 @@ def _info(name: str, kind: str, engine: SearchEngine | None, location: str, src:
             gen = engine.current()
             info.docs, info.sections = len(gen.docs), len(gen.section_ids)
             info.indexed_at = gen.built_at
-            info.skipped = len(getattr(gen.files, "skipped", ()))
+            info.skipped = len(gen.skipped)
         except DoExpertError as exc:
             info.problem = exc.message
     return info

@@ -128,8 +128,9 @@ def _candidates(root: Path, root_st: os.stat_result) -> tuple[list[tuple[str, st
     return found, skipped
 
 
-def _check_file(rel: str, real: str, max_file_bytes: int) -> Skipped | None:
-    """One stat and one small read: None when the file looks like readable UTF-8 text under the size cap."""
+def _check_file(rel: str, real: str, max_file_bytes: int, sniff: bool = True) -> Skipped | None:
+    """One stat and one small read: None when the file looks like readable UTF-8 text under the size cap.
+    ``sniff=False``: the stat only (see ``walk_markdown``)."""
     try:
         st = os.stat(real)
     except OSError as exc:
@@ -138,6 +139,8 @@ def _check_file(rel: str, real: str, max_file_bytes: int) -> Skipped | None:
         return Skipped(rel, "not a regular file")  # a FIFO would block the read forever
     if st.st_size > max_file_bytes:
         return Skipped(rel, f"larger than {_size(max_file_bytes, exact=True)} ({_size(st.st_size)})")
+    if not sniff:
+        return None
     try:
         with open(real, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
@@ -152,10 +155,14 @@ def _check_file(rel: str, real: str, max_file_bytes: int) -> Skipped | None:
     return None
 
 
-def walk_markdown(root: Path, *, max_file_bytes: int = MAX_FILE_BYTES,
-                  max_files: int = MAX_FILES) -> tuple[list[Path], list[Skipped]]:
+def walk_markdown(root: Path, *, max_file_bytes: int = MAX_FILE_BYTES, max_files: int = MAX_FILES,
+                  sniff: bool = True) -> tuple[list[Path], list[Skipped]]:
     """The readable Markdown files under ``root`` (sorted by relative posix path, as paths under ``root``), and
-    the ones left out with a reason. Only a missing or unreadable root is an error (``SourceError``)."""
+    the ones left out with a reason. Only a missing or unreadable root is an error (``SourceError``).
+
+    ``sniff=False`` skips the read of each file's first bytes (binary or not UTF-8): what a server needs at start to
+    recognise the files an index was built from (names, sizes, times), at a stat per file; ``sniff_files`` does the
+    rest when the files are parsed."""
     root = Path(root)
     found, skipped = _candidates(root, _open_root(root))
     found.sort()
@@ -166,13 +173,26 @@ def walk_markdown(root: Path, *, max_file_bytes: int = MAX_FILE_BYTES,
             skipped.append(Skipped(rel, f"{left} more file{'s' if left > 1 else ''} left out: "
                                         f"a source reads at most {max_files} files"))
             break
-        problem = _check_file(rel, real, max_file_bytes)
+        problem = _check_file(rel, real, max_file_bytes, sniff)
         if problem is None:
             files.append(root / rel)
         else:
             skipped.append(problem)
     skipped.sort(key=lambda s: s.path)
     return files, skipped
+
+
+def sniff_files(root: Path, files: list[Path]) -> tuple[list[Path], list[Skipped]]:
+    """The files of a ``sniff=False`` walk that are text, and the rest as ``Skipped``."""
+    kept: list[Path] = []
+    skipped: list[Skipped] = []
+    for path in files:
+        problem = _check_file(path.relative_to(root).as_posix(), str(path), float("inf"))
+        if problem is None:
+            kept.append(path)
+        else:
+            skipped.append(problem)
+    return kept, skipped
 
 
 # ------------------------------------------------------------------------------------------------------------- ids
