@@ -2,7 +2,9 @@
 
     python benchmarks/sources.py [--files 2000] [--folder PATH] [--runs 3] [--questions 80]
 
-The folder (unless ``--folder`` names a real one) is made from the bundled sections: each file holds one to three
+``--folder PATH``: the first ``--files`` Markdown files of a real folder (sorted by path, copied with their
+folders), e.g. a checkout of tldr-pages' ``pages/`` (short command pages that are not about Durable Objects).
+Otherwise the folder is made from the bundled sections: each file holds one to three
 consecutive sections with a made-up word of the file's own woven into its prose (benchmarks/scale.py), so no two
 files are equal; a quarter are MDX with imports, components and JSX comments, some carry front matter, and they sit
 in nested folders. In the same run, alternating:
@@ -76,6 +78,17 @@ def make_folder(dest: Path, files: int) -> Path:
     return dest
 
 
+def take_files(source: Path, dest: Path, files: int) -> Path:
+    import shutil
+
+    chosen = sorted(p for p in source.rglob("*") if p.suffix.lower() in (".md", ".mdx") and p.is_file())[:files]
+    for path in chosen:
+        target = dest / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return dest
+
+
 def probe(env: dict, questions: list[str]) -> dict:
     out = subprocess.run([sys.executable, "-c", PROBE, json.dumps(questions)], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True)
@@ -112,7 +125,8 @@ def main() -> int:
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="do-expert-sources-bench-"))
-    folder = args.folder.resolve() if args.folder else make_folder(work / "notes", args.files)
+    folder = take_files(args.folder.resolve(), work / "notes", args.files) if args.folder else \
+        make_folder(work / "notes", args.files)
     base_env = {**os.environ, "PYTHONPATH": str(ROOT), "DO_EXPERT_INDEX_DIR": str(work / "index"),
                 "DO_EXPERT_DATA_DIR": str(work / "data")}
     env_without = {**base_env, "DO_EXPERT_CONFIG_DIR": str(work / "config-none")}
