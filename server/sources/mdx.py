@@ -40,6 +40,7 @@ ESM_START_RE = re.compile(r"^(?:import(?:\s+[\w$*{\"']|\s*[{*\"'])"
 ESM_MAX_LINES = 200
 ESM_FROM_END_RE = re.compile(r"""(?:^import\s*["'][^"'\n]*["']|\bfrom\s*["'][^"'\n]*["'])\s*;?\s*$""")
 SKIP_LINK_RE = re.compile(r"^\s*\[Skip to content\]\(#[^()\n]{0,200}\)\s*$", re.IGNORECASE)
+LAST_REVIEWED_RE = re.compile(r"^\s*\**Last reviewed:\**\s[^\n]{0,80}$", re.IGNORECASE)
 DOC_INDEX_RE = re.compile(r"^\s*>\s*(?:#{1,6}\s*)?\**Documentation Index\b", re.IGNORECASE)
 # Inline code spans are swapped for placeholders while tags and comments are removed, then put back.
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
@@ -154,8 +155,28 @@ def _drop_chrome(lines: list[str]) -> list[str]:
             continue
         if stripped.lower().startswith("last updated") and "copy as markdown" in stripped.lower():
             continue
+        if LAST_REVIEWED_RE.match(line):  # "**Last reviewed:** over 2 years ago", under the title
+            continue
         kept.append(line)
     return kept
+
+
+# The footer of a published page as crawled: a feedback prompt, then the page's table of contents, logo links and
+# structured data (JSON-LD in a fence). Everything from the prompt on is chrome; a prompt without its "Yes No"
+# answer line next is left alone (it may be a heading somebody wrote).
+FEEDBACK_RE = re.compile(r"^\s*Was this helpful\?\s*$", re.IGNORECASE)
+FEEDBACK_ANSWER_RE = re.compile(r"^\s*Yes\s*No\s*$", re.IGNORECASE)
+
+
+def _without_page_footer(body: str) -> str:
+    lines = body.split("\n")
+    text_lines = [i for i, (_, kind) in enumerate(classify_lines(body)) if kind == "text"]
+    for n, i in enumerate(text_lines):
+        if FEEDBACK_RE.match(lines[i]):
+            following = [lines[j] for j in text_lines[n + 1:n + 4] if lines[j].strip()]
+            if following and FEEDBACK_ANSWER_RE.match(following[0]):
+                return "\n".join(lines[:i])
+    return body
 
 
 def _clean_text(text: str, *, mdx: bool) -> list[str]:
@@ -176,6 +197,7 @@ def clean_markdown(text: str, *, mdx: bool) -> tuple[dict, str]:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace(PLACEHOLDER_OPEN, "").replace(PLACEHOLDER_CLOSE, "")
     meta, body = split_loose_front_matter(text)
+    body = _without_page_footer(body)
     out: list[str] = []
     run: list[str] = []  # consecutive text lines, cleaned together so comments and tags may span lines
     for line, kind in classify_lines(body):

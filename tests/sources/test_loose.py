@@ -493,3 +493,15 @@ def test_section_ids_stay_short_enough_to_read_back(tmp_path):
     assert len(set(ids)) == 3 and all(len(i) <= MAX_ID_CHARS and ID_RE.match(i) for i in ids)
     assert doc.sections[1].children == [ids[2]] and ids[2].endswith("#short")
 
+
+
+def test_a_crawled_page_footer_and_review_line_are_chrome_but_a_lone_prompt_is_text():
+    from server.sources.mdx import clean_markdown
+
+    page = ("# Wombats\n\n**Last reviewed:**  over 2 years ago\n\n## Burrows\n\nBurrow text.\n\n"
+            "```js\n// Was this helpful?\n```\n\nWas this helpful?\n\nYesNo\n\n## On this page\n\n"
+            "[![](https://x.test/logo.svg)Docs](https://x.test/)\n\n```json\n{\"@context\": \"https://schema.org\"}\n```\n")
+    _, body = clean_markdown(page, mdx=False)
+    assert body == "# Wombats\n\n## Burrows\n\nBurrow text.\n\n```js\n// Was this helpful?\n```\n"
+    _, kept = clean_markdown("# Survey\n\nWas this helpful?\n\nTell us in the form below.\n", mdx=False)
+    assert "Was this helpful?" in kept and "Tell us" in kept
