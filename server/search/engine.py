@@ -27,7 +27,7 @@ from server.search import query as q
 from server.search.corpus import Corpus, CorpusFiles, Document, Section
 from server.search.generation import Generation
 from server.search.offtopic import about_something_else, foreign_subjects
-from server.search.scorer import rank
+from server.search.scorer import rank, scores_of
 from server.search.store import index_root, open_healthy, references_dir
 from server.search.text import make_snippet
 
@@ -145,6 +145,9 @@ class SearchEngine:
             scored[i] = (score * bonus, score, bonus, docnum, rel)
         scored[:head] = sorted(scored[:head], key=lambda t: (-t[0], t[3]))
         ranked = [(final, docnum, rel) for final, _, _, docnum, rel in scored]
+        ranked[:q.SECOND_OPINION_LEADERS] = fuse_second_opinion(
+            ranked[:q.SECOND_OPINION_LEADERS], scores_of(searcher, gen.term_scores, q.clauses(
+                parsed, gen.stats, second_opinion=True), [d for _, d, _ in ranked[:q.SECOND_OPINION_LEADERS]]))
         words = [*parsed.texts, *parsed.corrections.values()]
         gen.load_stems()  # the build's stems, for the snippets
         stored = {docnum: searcher.stored_fields(docnum) for _, docnum, _ in ranked[:limit]}
@@ -311,6 +314,18 @@ def attach_text(hits: list[SearchHit], texts: list[str], budget: int | None) -> 
             break
         hit.text = markdown if len(markdown) <= budget else _cut(markdown, budget)
         budget -= len(hit.text)
+
+
+def fuse_second_opinion(leaders: list[tuple], plain: dict[int, float]) -> list[tuple]:
+    """The leaders (score, docnum, relevance) reordered by reciprocal rank fusion of their own order and the plain
+    ranking's (query.SECOND_OPINION_*); equal fused values keep the leaders' order."""
+    if len(leaders) < 2:
+        return leaders
+    k, weight = q.SECOND_OPINION_K, q.SECOND_OPINION_WEIGHT
+    order = [d for _, d, _ in leaders]  # plain ties keep the leaders' order (sorted is stable)
+    plain_rank = {d: i for i, d in enumerate(sorted(order, key=lambda d: -plain[d]))}
+    fused = {d: 1 / (k + i + 1) + weight / (k + plain_rank[d] + 1) for i, (_, d, _) in enumerate(leaders)}
+    return sorted(leaders, key=lambda t: -fused[t[1]])
 
 
 def fit_sections(sections: list[DocSection], budget: int | None) -> None:
