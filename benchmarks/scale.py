@@ -47,17 +47,11 @@ _ID_LINE = re.compile(r"^id:\s*(\S+)\s*$", re.MULTILINE)
 _ALIASES = re.compile(r"^aliases:.*$", re.MULTILINE)
 _TITLE = re.compile(r'^(title:\s*"?)(.*?)("?\s*)$', re.MULTILINE)  # a quoted title keeps its closing quote last
 
-# Runs in a fresh interpreter: spawn -> engine open -> first answer, then the query loop and peak RSS.
-PROBE = r"""
-import json, statistics, sys, time
-t0 = time.perf_counter()
-from pathlib import Path
-from server.search import engine as em
-em.RECHECK_SECONDS = float("inf")
-e = em.SearchEngine(references=Path(sys.argv[1]), index_dir=Path(sys.argv[2]))
+# The end of a probe script (PROBE here, benchmarks/sources.py's too): after the opening code has set ``t0`` (spawn),
+# ``e`` (anything with ``search``) and ``qs``, the first answer, the query loop and peak RSS, printed as JSON.
+PROBE_MEASURE = r"""
 first = e.search("how do alarm retries work")
 t_first = time.perf_counter() - t0
-qs = json.loads(sys.argv[3])
 times = []
 for q in qs:
     s = time.perf_counter(); e.search(q); times.append(time.perf_counter() - s)
@@ -67,6 +61,17 @@ hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(
 print(json.dumps({"first": t_first, "p50": statistics.median(times), "p99": times[max(0, int(len(times) * .99) - 1)],
                   "rss_mb": hwm / 1024}))
 """
+
+# Runs in a fresh interpreter: spawn -> engine open -> first answer, then the query loop and peak RSS.
+PROBE = r"""
+import json, statistics, sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from server.search import engine as em
+em.RECHECK_SECONDS = float("inf")
+e = em.SearchEngine(references=Path(sys.argv[1]), index_dir=Path(sys.argv[2]))
+qs = json.loads(sys.argv[3])
+""" + PROBE_MEASURE
 
 
 _SYLLABLES = ("ka", "lo", "mi", "nu", "pe", "ri", "so", "ta", "vu", "ze")

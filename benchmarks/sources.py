@@ -33,26 +33,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from retrieval import fts5_database, first_hit, load_questions  # noqa: E402
-from scale import copy_word, cpu_seconds, distinct_body  # noqa: E402
+from scale import PROBE_MEASURE, copy_word, cpu_seconds, distinct_body  # noqa: E402
 
+# A fresh interpreter with every configured source (the environment names the folders), measured as scale.py does.
 PROBE = r"""
-import json, os, statistics, sys, time
+import json, statistics, sys, time
 t0 = time.perf_counter()
 from server.sources import library as lm
 from server.search import engine as em
 em.RECHECK_SECONDS = lm.RECHECK_SECONDS = lm.SOURCE_RECHECK_SECONDS = float("inf")
-lib = lm.Library()
-first = lib.search("how do alarm retries work")
-t_first = time.perf_counter() - t0
+e = lm.Library()
 qs = json.loads(sys.argv[1])
-times = []
-for q in qs:
-    s = time.perf_counter(); lib.search(q); times.append(time.perf_counter() - s)
-times.sort()
-hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-print(json.dumps({"first": t_first, "p50": statistics.median(times), "p99": times[max(0, int(len(times) * .99) - 1)],
-                  "rss_mb": hwm / 1024}))
-"""
+""" + PROBE_MEASURE
 
 MDX_HEAD = 'import { Details, Render } from "~/components";\n\n<Render file="shared-note" product="team" />\n\n'
 
