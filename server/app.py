@@ -19,12 +19,10 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 import anyio
 from concurrent.futures.process import BrokenProcessPool
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, ResourceLink, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
-
-from mcp.server.mcpserver import Context
 
 from server import __version__, offload, progress
 from server.arguments import compact_schema, describe

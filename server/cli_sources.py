@@ -137,8 +137,7 @@ def _sync(args: argparse.Namespace) -> int:
                            progress=lambda done, total, page: bar(done, total, "syncing pages"))
     copy = current_copy(cfg.synced_dir())
     if copy is not None:
-        _index(Source(cfg.SYNCED, "synced", copy.folder, copy.index_url, pages=copy.pages,
-                      fetched_at=copy.synced_at))
+        _index(Source.synced(copy))
     if args.json:
         print(json.dumps(report.model_dump(mode="json"), indent=2))
     else:

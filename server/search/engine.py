@@ -192,12 +192,7 @@ class SearchEngine:
 
     # --------------------------------------------------------------------------------------------------- read
     def read(self, ids: list[str], max_chars: int | None = None) -> ReadResult:
-        budget = _max_chars(max_chars)
-        if isinstance(ids, str):
-            ids = [ids]
-        if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_IDS:
-            raise InvalidInputError(f"ids must be a list of 1 to {MAX_IDS} section or doc ids",
-                                    hint="pass ids from search_docs results, e.g. ['sqlite-storage#transactionsync']")
+        ids, budget = read_arguments(ids, max_chars)
         gen = self.current()
         sections, missing = [], []
         for ident in ids:
@@ -326,6 +321,17 @@ def fuse_second_opinion(leaders: list[tuple], plain: dict[int, float]) -> list[t
     plain_rank = {d: i for i, d in enumerate(sorted(order, key=lambda d: -plain[d]))}
     fused = {d: 1 / (k + i + 1) + weight / (k + plain_rank[d] + 1) for i, (_, d, _) in enumerate(leaders)}
     return sorted(leaders, key=lambda t: -fused[t[1]])
+
+
+def read_arguments(ids, max_chars) -> tuple[list, int | None]:
+    """read_docs' arguments checked: (ids as a list, the budget); an error names what is wrong."""
+    budget = _max_chars(max_chars)
+    if isinstance(ids, str):
+        ids = [ids]
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_IDS:
+        raise InvalidInputError(f"ids must be a list of 1 to {MAX_IDS} section or doc ids",
+                                hint="pass ids from search_docs results, e.g. ['sqlite-storage#transactionsync']")
+    return ids, budget
 
 
 def fit_sections(sections: list[DocSection], budget: int | None) -> None:

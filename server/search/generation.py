@@ -70,7 +70,7 @@ class Generation:
     @cached_property
     def _catalogue(self) -> tuple[dict[str, dict], dict[str, str], list[str], list[str]]:
         """docs.json, read on first need (a search without a topic filter needs none of it)."""
-        docs = {d["id"]: d for d in read_sidecar(self.path, DOCS_FILE).get("docs", [])}
+        docs = {d["id"]: d for d in self._docs_file.get("docs", [])}
         aliases = {a: d["id"] for d in docs.values() for a in d.get("aliases", [])}
         section_ids = [sid for d in docs.values() for sid, _ in d["sections"]]
         # Document numbers follow the catalogue's order (one segment, written in that order): the topic of each.
@@ -111,9 +111,13 @@ class Generation:
         return self._tokens.get(docnum)
 
     @cached_property
+    def _docs_file(self) -> dict:
+        return read_sidecar(self.path, DOCS_FILE)
+
+    @property
     def skipped(self) -> list:
         """[path, reason] of each file a user's source left out when this generation was built."""
-        return read_sidecar(self.path, DOCS_FILE).get("skipped", [])
+        return self._docs_file.get("skipped", [])
 
     @cached_property
     def built_at(self) -> str | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from server.errors import DoExpertError, InvalidInputError, clip
 from server.models import DocList, ReadResult, SearchResult, SourceInfo, SourceList
-from server.search.engine import SearchEngine, attach_text, fit_sections
+from server.search.engine import SearchEngine, attach_text, fit_sections, read_arguments
 from server.sources import config as cfg
 
 log = logging.getLogger("do_expert.sources")
@@ -42,6 +42,11 @@ class Source:
     problem: str | None = None
     tried_at: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def synced(cls, copy) -> "Source":
+        """The synced docs' source, over their current copy (server/sources/pagestore.SyncedCopy)."""
+        return cls(cfg.SYNCED, "synced", copy.folder, copy.index_url, pages=copy.pages, fetched_at=copy.synced_at)
 
     def open(self) -> SearchEngine | None:
         """The source's engine, opened (and if needed indexed) on first use; None while it cannot be opened."""
@@ -102,8 +107,7 @@ class Library:
             log.warning("the synced docs cannot be read: %s", exc.message)
             copy = None
         if copy is not None:
-            found[cfg.SYNCED] = Source(cfg.SYNCED, "synced", copy.folder, copy.index_url, pages=copy.pages,
-                                       fetched_at=copy.synced_at)
+            found[cfg.SYNCED] = Source.synced(copy)
         old = self._sources
         for name, source in found.items():  # unchanged sources keep their open engine
             before = old.get(name)
@@ -136,7 +140,7 @@ class Library:
                                     hint="leave it out to search every source; list_sources shows them")
         return [(found.name, found)]
 
-    def _engine(self, name: str, source: Source | None) -> SearchEngine | None:
+    def _engine(self, source: Source | None) -> SearchEngine | None:
         return self.bundled if source is None else source.open()
 
     def owner(self, ident) -> tuple[str, Source | None]:
@@ -162,7 +166,7 @@ class Library:
         answers: list[tuple[str, SearchResult]] = []
         problems: list[str] = []
         for name, src in selected:
-            engine = self._engine(name, src)
+            engine = self._engine(src)
             if engine is None:
                 problems.append(f"source {name!r} was not searched: {src.problem}")
                 continue
@@ -180,32 +184,23 @@ class Library:
 
     # --------------------------------------------------------------------------------------------- read, list
     def read(self, ids: list[str], max_chars: int | None = None) -> ReadResult:
-        if isinstance(ids, str):
-            ids = [ids]
-        if not isinstance(ids, list) or not ids:
-            return self.bundled.read(ids, max_chars)  # its error message for a malformed argument
-        groups: dict[str, tuple[Source | None, list]] = {}
-        for ident in ids:
-            name, src = self.owner(ident)
-            groups.setdefault(name, (src, []))[1].append(ident)
-        if len(groups) == 1:
-            name, (src, group) = next(iter(groups.items()))
-            return self._reader(name, src).read(group, max_chars)
-        self.bundled.read(ids, max_chars)  # validates count and budget with the usual messages
-        parts = {name: self._reader(name, src).read(group) for name, (src, group) in groups.items()}
-        by_id = {s.id: s for part in parts.values() for s in part.sections}
-        order = [self.owner(i)[0] for i in ids]
-        sections, seen = [], set()
-        for name, ident in zip(order, ids):
-            for s in parts[name].sections:
-                if s.id not in seen and _same(ident, s.id):
-                    sections.append(by_id[s.id]), seen.add(s.id)
-        sections += [s for part in parts.values() for s in part.sections if s.id not in seen]
-        fit_sections(sections, max_chars)
-        return ReadResult(sections=sections, missing=[m for part in parts.values() for m in part.missing])
+        ids, budget = read_arguments(ids, max_chars)
+        owners = [self.owner(ident) for ident in ids]
+        if len({name for name, _ in owners}) == 1:
+            return self._reader(*owners[0]).read(ids, budget)
+        sections, missing, seen = [], [], set()
+        for ident, owner in zip(ids, owners):  # in the order asked, each id from its own source
+            part = self._reader(*owner).read([ident])
+            missing += part.missing
+            for section in part.sections:
+                if section.id not in seen:
+                    seen.add(section.id)
+                    sections.append(section)
+        fit_sections(sections, budget)
+        return ReadResult(sections=sections, missing=missing)
 
     def _reader(self, name: str, src: Source | None):
-        engine = self._engine(name, src)
+        engine = self._engine(src)
         if engine is None:
             from server.errors import SourceError
 
@@ -231,7 +226,6 @@ class Library:
             engine = s.open() if open_all else s.engine
             infos.append(_info(s.name, s.kind, engine, s.location, s))
         if self.config_problem:
-            infos[0].problem = None
             infos.append(SourceInfo(name="config", kind="local", verified=False, location=str(cfg.config_file()),
                                     problem=self.config_problem))
         return SourceList(sources=infos)
@@ -245,14 +239,8 @@ class Library:
         return docs, sections
 
     def doc_markdown(self, ident: str) -> str | None:
-        name, src = self.owner(ident)
-        engine = self._engine(name, src)
+        engine = self._engine(self.owner(ident)[1])
         return engine.doc_markdown(ident) if engine is not None else None
-
-
-def _same(asked: str, found_id: str) -> bool:
-    asked = asked.strip().removeprefix("do-docs://").replace("/", "#", 1)
-    return found_id == asked or found_id.split("#")[0] == asked.split("#")[0]
 
 
 def _file_key(path: Path) -> tuple | None:
