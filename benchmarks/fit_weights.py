@@ -1,6 +1,6 @@
 """Fit the query-time weights of the search engine on the TUNING and dev sets only, by coordinate ascent on mean
-reciprocal rank (hit@1 breaks ties). The held-out sets (questions_holdout2, questions_sentences2,
-questions_newtopics_holdout; questions_holdout and questions_sentences were spent on 2026-11-30) and the validation sets (questions_agentmixed_dev, the odd half of
+reciprocal rank (hit@1 breaks ties). The held-out sets (questions_holdout3a/b/c, questions_sentences2,
+questions_newtopics_holdout; questions_holdout, questions_sentences and questions_holdout2 are spent) and the validation sets (questions_agentmixed_dev, the odd half of
 questions_agentproblems_dev) are never loaded here.
 
     python benchmarks/fit_weights.py [--rounds 2]
@@ -24,7 +24,7 @@ from retrieval import context_wrapped, first_hit, load_questions, section_texts 
 from server.search import query as q  # noqa: E402
 from server.search.engine import SearchEngine  # noqa: E402
 
-TUNING = ["questions.yaml", "questions_newtopics_agents.yaml", "questions_newtopics_platform.yaml",
+TUNING = ["questions.yaml", "questions_holdout2.yaml", "questions_newtopics_agents.yaml", "questions_newtopics_platform.yaml",
           "questions_sentences_tuning.yaml", "questions_terse_tuning.yaml", "questions_casual_tuning.yaml",
           "questions_agentsentences_dev.yaml", "questions_agentterse_dev.yaml",
           # the old held-out sets, spent on 2026-11-30 (their misses were read): dev sets since

@@ -2,10 +2,12 @@
 
     python benchmarks/retrieval.py [--questions FILE ...] [--no-mcp] [--misses]
 
-Three sets by default: ``questions.yaml`` (171 questions; the engine's weights and vocabulary were tuned on it) and
-the held-out ``questions_holdout2.yaml`` and ``questions_sentences2.yaml`` (written blind by engineers who never saw
-the engine or the other sets, and never used for tuning: the honest figures). Do not pass ``--misses`` with a
-held-out set: reading its misses spends it.
+By default: ``questions.yaml`` (171 questions; the engine's weights and vocabulary were tuned on it) and the held-out
+``questions_holdout3a.yaml``, ``questions_holdout3b.yaml``, ``questions_holdout3c.yaml`` (60 each, also scored
+pooled as ``questions_holdout3``) and ``questions_sentences2.yaml``: written blind by engineers who never saw the
+engine or the other sets, and never used for tuning, so these are the honest figures. Do not pass ``--misses`` with a
+held-out set: reading its misses spends it. Files named alike but for a final letter (``..3a``, ``..3b``) are
+also scored as one pooled set: written by several engineers to one brief, they are one sample, and a larger one.
 
 A question is answered at rank k when the k-th returned section's text (heading path and Markdown, as read_docs
 returns it) contains every string of its ``must_contain`` list, case-insensitively; in sets that name the answering
@@ -196,12 +198,28 @@ async def mcp_latency(questions: list[dict]) -> tuple[float, float]:
     return statistics.median(times) * 1000, times[max(0, int(len(times) * 0.99) - 1)] * 1000
 
 
+def pooled(sets: list[tuple[str, list[dict]]]) -> list[tuple[str, list[dict]]]:
+    """The sets, each followed (after the last of its group) by the pool of every group of two or more sets whose
+    names differ only in a final letter (questions_holdout3a, ..3b, ..3c: questions_holdout3)."""
+    groups: dict[str, list[str]] = {}
+    for name, _ in sets:
+        if m := re.fullmatch(r"(.*\d)[a-z]", name):
+            groups.setdefault(m.group(1), []).append(name)
+    out = []
+    by_name = dict(sets)
+    for name, questions in sets:
+        out.append((name, questions))
+        for stem, members in groups.items():
+            if len(members) > 1 and name == members[-1]:
+                out.append((f"{stem} (pooled)", [q for member in members for q in by_name[member]]))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--questions", type=Path, nargs="+",
-                    default=[p for p in (ROOT / "benchmarks" / "questions.yaml",
-                                         ROOT / "benchmarks" / "questions_holdout2.yaml",
-                                         ROOT / "benchmarks" / "questions_sentences2.yaml") if p.exists()])
+                    default=[ROOT / "benchmarks" / f"questions{name}.yaml"
+                             for name in ("", "_holdout3a", "_holdout3b", "_holdout3c", "_sentences2")])
     ap.add_argument("--offtopic", type=Path, default=ROOT / "benchmarks" / "questions_offtopic.yaml")
     ap.add_argument("--context-wrapped", action="store_true",
                     help="also score each set with its questions wrapped in agent filler and context phrases")
@@ -222,11 +240,11 @@ def main() -> int:
     print("| question set | engine | hit@1 | hit@1 95% interval | hit@3 | MRR@10 | p50 ms | p99 ms |")
     print("|---|---|---|---|---|---|---|---|")
     ours_rows = []
-    sets = [(path.stem, load_questions(path)) for path in args.questions]
+    sets = pooled([(path.stem, load_questions(path)) for path in args.questions])
     if args.context_wrapped:
         sets += [(f"{name}, context-wrapped", context_wrapped(qs)) for name, qs in sets]
     for name, questions in sets:
-        if "context-wrapped" not in name:
+        if "context-wrapped" not in name and "(pooled)" not in name:
             all_questions += questions
         label = f"{name} ({len(questions)})"
         rows = [evaluate("do-expert", ours, questions, texts), evaluate("grep (term count)", grep.rank, questions, texts),

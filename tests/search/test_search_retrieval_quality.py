@@ -21,7 +21,8 @@ SETS = [p for p in (ROOT / "benchmarks" / "questions.yaml", ROOT / "benchmarks" 
                     ROOT / "benchmarks" / "questions_agentsentences_dev.yaml",
                     ROOT / "benchmarks" / "questions_agentterse_dev.yaml",
                     ROOT / "benchmarks" / "questions_agentmixed_dev.yaml",
-                    ROOT / "benchmarks" / "questions_agentproblems_dev.yaml") if p.exists()]
+                    ROOT / "benchmarks" / "questions_agentproblems_dev.yaml",
+                    ROOT / "benchmarks" / "questions_holdout2.yaml") if p.exists()]  # spent: a dev set since session 5
 
 
 @pytest.fixture(scope="module")
