@@ -126,7 +126,8 @@ def parse(text: str, speller=None) -> ParsedQuery:
         raw = m.group(0)
         low = raw.lower()
         extra = expansions.get(m.start(), [])
-        if low in DOMAIN_STOP_WORDS or low in FILLER_WORDS or (len(low) < 2 and not low.isdigit()):
+        if (low in DOMAIN_STOP_WORDS or low in FILLER_WORDS or (len(low) < 2 and not low.isdigit())) \
+                and not _shouted_keyword(raw):
             if extra and not any(w.expansions == extra for w in words):
                 in_context = any(a <= m.start() < b for a, b in spans)
                 words.append(QueryWord(raw, CONTEXT_WEIGHT if in_context else 1.0, None, list(extra),
@@ -145,6 +146,12 @@ def parse(text: str, speller=None) -> ParsedQuery:
         words.append(word)
     phrases = [p for p in _QUOTED.findall(text) if len(_tokens(_PROSE, p)) > 1]
     return ParsedQuery(words, phrases)
+
+
+def _shouted_keyword(raw: str) -> bool:
+    """A filler word typed in capitals is a SQL keyword, not filler: "LIKE pattern too complex", "BETWEEN two
+    dates", "WHERE clause". Filler words stay in the index, so the keyword can still meet the sections that use it."""
+    return len(raw) > 2 and raw.isupper() and raw.lower() in FILLER_WORDS
 
 
 def _group(text: str, weight: float, field_weights: dict | None = None) -> list:
@@ -221,7 +228,9 @@ def key_terms(text: str) -> set[tuple[str, str]]:
     A plain word's key terms are all its group's terms. A compound identifier's group also queries its parts, so
     that ``transaction sync`` finds ``transactionSync``; but a section that only says "storage" has not answered a
     question about ``storage.sync()``, and the common part must not make the rare identifier look common. So the key
-    terms of ``storage.sync`` are the whole name and its last segment; of ``getWebSockets``, the whole name."""
+    terms of ``storage.sync`` are the whole name and its last segment; of ``getWebSockets``, the whole name. Past two
+    segments, a plain last segment names only a verb of the object before it (``ctx.storage.kv.get``): the key terms
+    are the dotted names down to ``kv.get``, since "get" alone is in half the corpus and says nothing of which API."""
     stripped = text.strip("_$.")
     if not _COMPOUND.search(stripped):
         return word_terms(text)
@@ -231,7 +240,7 @@ def key_terms(text: str) -> set[tuple[str, str]]:
     if _COMPOUND.search(last):
         names = {last.lower().strip("_$"), stem_word(last).strip("_$")}
         keys |= {tok for tok in word_tokens(last) if tok.strip("_$") in names} or word_tokens(last)
-    else:
+    elif len(segments) <= 2:
         keys |= word_tokens(last)
     return {(f, tok) for f, tok in word_terms(text) if tok in keys}
 

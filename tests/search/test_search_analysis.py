@@ -72,6 +72,37 @@ def test_a_compound_identifier_is_judged_by_its_specific_part():
     assert key_tokens("alarm") == word_tokens("alarm")
 
 
+def test_a_long_dotted_name_is_judged_by_its_dotted_tail_not_its_verb():
+    """"get" is in half the corpus: as a key term it made ``ctx.storage.kv.get`` look as common as "get", so its
+    IDF was that of a filler word. Past two segments a plain last segment only names a verb of the object before it."""
+    from server.search.query import key_tokens, word_tokens
+
+    assert key_tokens("ctx.storage.kv.get") == {"ctx.storage.kv.get", "storage.kv.get", "kv.get"}
+    assert "get" in word_tokens("ctx.storage.kv.get")  # still searched, only not a key
+    assert key_tokens("ctx.storage.setAlarm") >= {"storage.setalarm", "setalarm"}  # a compound last part still counts
+
+
+def test_a_filler_word_in_capitals_is_a_sql_keyword():
+    from server.search.query import parse
+
+    assert [w.text for w in parse("LIKE pattern too complex").words] == ["LIKE", "pattern", "complex"]
+    assert [w.text for w in parse("something like a pattern").words] == ["pattern"]
+    assert [w.text for w in parse("rows BETWEEN two dates").words][:2] == ["rows", "BETWEEN"]
+
+
+def test_long_dotted_names_get_the_idf_of_what_they_name(real_engine):
+    """The synchronous KV section answers ``ctx.storage.kv.get``; before the dotted tail was the key, "get" made the
+    name count for almost nothing and the sections about sync and async callbacks outranked it."""
+    gen = real_engine.current()
+    from server.search import engine as engine_module
+    from server.search.query import parse
+
+    parsed = parse("ctx.storage.kv.get vs storage sql")
+    engine_module._set_idf(parsed, gen.stats)
+    kv_get, storage, sql = (w.idf for w in parsed.words)
+    assert kv_get > 3.0 and kv_get > 2 * storage and kv_get > 2 * sql  # was 1.08, below "storage"
+
+
 @pytest.mark.parametrize("query, expected", [
     ("how do I create the table once", "CREATE TABLE IF NOT EXISTS constructor"),  # articles skipped in a phrase
     ("requests handled one by one", "single-threaded input gate serialized"),  # three-word key
