@@ -22,7 +22,9 @@ SETS = [p for p in (ROOT / "benchmarks" / "questions.yaml", ROOT / "benchmarks" 
                     ROOT / "benchmarks" / "questions_agentterse_dev.yaml",
                     ROOT / "benchmarks" / "questions_agentmixed_dev.yaml",
                     ROOT / "benchmarks" / "questions_agentproblems_dev.yaml",
-                    ROOT / "benchmarks" / "questions_holdout2.yaml") if p.exists()]  # spent: a dev set since session 5
+                    # spent held-out sets (session 5): dev and validation sets since
+                    ROOT / "benchmarks" / "questions_holdout2.yaml",
+                    *(ROOT / "benchmarks" / f"questions_holdout3{x}.yaml" for x in "abc")) if p.exists()]
 
 
 @pytest.fixture(scope="module")
