@@ -6,6 +6,9 @@ section covers the whole question in passing. What the corpus does not do is tre
 whose subject is one of the products or tools below, that never says it is about Durable Objects, and whose best
 sections do not carry that subject in their heading, is not covered.
 
+Bare "email" is not listed: agents look rows up "by email" far more often than they ask about Email Routing; the
+product is named by its phrases ("send an email", "Email Workers").
+
 Products the corpus does discuss as alternatives (D1, KV, Queues, Workflows) are still listed: a question about
 them is covered only when the returned sections have every one of them in a heading ("D1 instead: ..."). Words
 that are also DO vocabulary ("bucket" of a token bucket, "stream" of a ReadableStream, React of the Agents
@@ -21,7 +24,8 @@ FOREIGN_SUBJECTS = frozenset({
     # other Cloudflare products
     "r2", "pages", "hyperdrive", "vectorize", "embeddings", "workers ai", "ai gateway",
     "images", "access", "zero trust", "waf", "firewall", "dns", "cdn", "purge", "turnstile",
-    "email routing", "email", "browser rendering", "zaraz", "spectrum", "tunnel", "load balancer",
+    "email routing", "email worker", "email workers", "send email", "send an email", "send emails", "sending email",
+    "sending emails", "receive email", "receive emails", "inbound email", "browser rendering", "zaraz", "spectrum", "tunnel", "load balancer",
     "load balancing", "page rule", "page rules", "ssl", "tls", "certificate", "argo", "analytics engine",
     "logpush", "d1", "kv", "queue", "queues", "workflows", "workflow", "mx record",
     "cache rules", "redirect rules", "http/3", "zone",
@@ -31,8 +35,21 @@ FOREIGN_SUBJECTS = frozenset({
     "eslint", "prettier", "webpack", "postgres", "postgresql", "mysql", "mongodb", "redis", "csv", "regex",
     "regular expression", "quicksort", "express", "cors", "let and const", "spread operator", "type alias",
     "asyncio", "node.js", "nodejs",
+    # data science, other languages' frameworks, test runners for other stacks
+    "matplotlib", "pandas", "numpy", "pytest", "jupyter", "tensorflow", "pytorch", "sklearn", "scikit-learn",
+    "spring boot", "laravel", "symfony", "dotnet", "kotlin", "swiftui", "flutter", "react native", "tailwind",
+    "jquery", "mocha", "cypress", "selenium",
+    # other clouds and hosts, infrastructure tools (s3 and sqs are left out: the agent vocabulary maps them to
+    # R2-free DO designs, as it does kafka, jest and socket.io)
+    "aws", "aws lambda", "dynamodb", "ec2", "gcp", "cloud run", "bigquery", "firebase", "firestore", "supabase",
+    "vercel", "netlify", "heroku", "terraform", "ansible", "nginx", "powershell", "homebrew", "rabbitmq",
 })
-_ANCHOR = re.compile(r"(?i:durable[\s_-]*objects?)|\bDOs?\b")
+# Saying "Durable Object", or naming an API only a Durable Object has, anchors the question here: "WHERE email = ?"
+# in a sql.exec call is a column, not Email Routing; "kv" after ctx.storage is the object's own KV API.
+_ANCHOR = re.compile(r"(?i:durable[\s_-]*objects?)|\bDOs?\b|(?i:\bctx\.storage|\bstate\.storage|\bsql\.exec\b|"
+                     r"\bstorage\.(?:sql|kv|put|get|delete|list|transaction)|\b(?:set|get|delete)Alarm\b|"
+                     r"\bacceptWebSocket\b|\bblockConcurrencyWhile\b|\bidFromName\b|\bnewUniqueId\b|"
+                     r"\btransactionSync\b|\bnew_sqlite_classes\b|\bserializeAttachment\b|\brunInDurableObject\b)")
 _WORD = re.compile(r"[a-z0-9][a-z0-9_./-]*")
 
 

@@ -29,3 +29,27 @@ def test_search_marks_another_product_not_covered_and_says_why(real_engine):
     assert result.covered is False
     assert "r2" in result.note and "Durable Objects" in result.note
     assert real_engine.search("How do I schedule an alarm in a Durable Object?").covered is True
+
+
+@pytest.mark.parametrize("question", [
+    'sql.exec("SELECT * FROM users WHERE email = ?", email).one() throws when the user does not exist',
+    "index a field inside a json column for the booking lookup by guest email",
+    "this.ctx.storage.kv.get returns undefined for a key I put in Workers KV",
+])
+def test_a_column_or_the_objects_own_api_is_not_another_product(question):
+    """A bare "email" is a column far more often than Email Routing, and a question that names an API only a
+    Durable Object has (ctx.storage, sql.exec, setAlarm...) is anchored here, as "Durable Object" anchors it."""
+    from server.search.offtopic import foreign_subjects
+
+    assert foreign_subjects(question) == set()
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("How do I send an email from a Worker with MailChannels?", "send an email"),
+    ("matplotlib bar chart labels", "matplotlib"),
+    ("deploy my app to cloud run with a dockerfile", "cloud run"),
+])
+def test_other_stacks_are_named(question, subject):
+    from server.search.offtopic import foreign_subjects
+
+    assert subject in foreign_subjects(question)
