@@ -203,8 +203,9 @@ AGENT_VOCABULARY: dict[str, str] = {
     "save money": "hibernation pay less",  # pricing#what-keeps-an-object-billing-and-what-hibernation-saves
     "per message": "20:1 incoming messages",  # pricing#websockets-and-the-201-ratio
     "storage fees": "stored data GB-month",  # pricing#storage-billing-sqlite-rows-read-rows-written-stored-data
-    # Added 2026-11-30 (session 5), from questions written by others that found nothing for these words
-    "ago": "getBookmarkForTime",  # "as it was an hour ago": pitr#getbookmarkfortime
+    # Added 2026-11-30 (session 5), from questions written by others that found nothing for these words ("as it
+    # was an hour ago"; metrics for Grafana; "wake up at 9am")
+    "ago": "getBookmarkForTime",  # pitr#getbookmarkfortime
     "grafana": "GraphQL Analytics datasets",  # observability#graphql-analytics-datasets
     "wake up at": "setAlarm alarm",  # alarms#setalarm
 }
