@@ -28,6 +28,9 @@ FOREIGN_SUBJECTS = frozenset({
     "sending emails", "receive email", "receive emails", "inbound email", "browser rendering", "zaraz", "spectrum", "tunnel", "load balancer",
     "load balancing", "page rule", "page rules", "ssl", "tls", "certificate", "argo", "analytics engine",
     "logpush", "d1", "kv", "queue", "queues", "workflows", "workflow", "mx record",
+    # the products by their full names and parts: a heading that names only "KV" or "queue handlers" (the object's
+    # own KV API, calling a DO from a queue consumer) does not make a question about the product itself covered
+    "workers kv", "cloudflare queues", "queue consumer", "dead letter queue", "cron trigger", "cron triggers",
     "cache rules", "redirect rules", "http/3", "zone",
     # general programming and other stacks
     "useeffect", "vue", "svelte", "angular", "next.js", "nextjs", "css", "html", "div", "python",
@@ -39,9 +42,9 @@ FOREIGN_SUBJECTS = frozenset({
     "matplotlib", "pandas", "numpy", "pytest", "jupyter", "tensorflow", "pytorch", "sklearn", "scikit-learn",
     "spring boot", "laravel", "symfony", "dotnet", "kotlin", "swiftui", "flutter", "react native", "tailwind",
     "jquery", "mocha", "cypress", "selenium",
-    # other clouds and hosts, infrastructure tools (s3 and sqs are left out: the agent vocabulary maps them to
-    # R2-free DO designs, as it does kafka, jest and socket.io)
-    "aws", "aws lambda", "dynamodb", "ec2", "gcp", "cloud run", "bigquery", "firebase", "firestore", "supabase",
+    # other clouds and hosts, infrastructure tools, other realtime and ORM stacks (s3, sqs, kafka and jest are left
+    # out: the agent vocabulary maps them to DO designs, and a question naming them with no DO anchor is rare)
+    "socket.io", "prisma", "aws", "aws lambda", "dynamodb", "ec2", "gcp", "cloud run", "bigquery", "firebase", "firestore", "supabase",
     "vercel", "netlify", "heroku", "terraform", "ansible", "nginx", "powershell", "homebrew", "rabbitmq",
 })
 # Saying "Durable Object", or naming an API only a Durable Object has, anchors the question here: "WHERE email = ?"

@@ -48,6 +48,9 @@ def test_a_column_or_the_objects_own_api_is_not_another_product(question):
     ("How do I send an email from a Worker with MailChannels?", "send an email"),
     ("matplotlib bar chart labels", "matplotlib"),
     ("deploy my app to cloud run with a dockerfile", "cloud run"),
+    ("workers kv: put then get from another colo returns the old value", "workers kv"),
+    ("queue consumer: how do max_batch_size and max_batch_timeout work", "queue consumer"),
+    ("socket.io emit to everyone in a room except the sender", "socket.io"),
 ])
 def test_other_stacks_are_named(question, subject):
     from server.search.offtopic import foreign_subjects
