@@ -208,4 +208,10 @@ AGENT_VOCABULARY: dict[str, str] = {
     "ago": "getBookmarkForTime",  # pitr#getbookmarkfortime
     "grafana": "GraphQL Analytics datasets",  # observability#graphql-analytics-datasets
     "wake up at": "setAlarm alarm",  # alarms#setalarm
+    "await fetch": "input gate interleave race",  # concurrency#race-conditions-across-non-storage-io
+    "add column": "ALTER TABLE ADD COLUMN",  # sql-statements#create-table-if-not-exists-and-idempotent-ddl
+    # websockets#per-connection-state-serializeattachment-and-deserializeattachment
+    "across hibernation": "serializeAttachment deserializeAttachment",
+    # websockets#per-connection-state-serializeattachment-and-deserializeattachment
+    "survive hibernation": "serializeAttachment deserializeAttachment",
 }
