@@ -1,6 +1,6 @@
 """Fit the query-time weights of the search engine on the TUNING and dev sets only, by coordinate ascent on mean
-reciprocal rank (hit@1 breaks ties). The held-out sets (questions_holdout5a/b/c, questions_sentences3,
-questions_offtopic2; every older held-out set is spent) and the validation sets (questions_agentmixed_dev, the odd half of
+reciprocal rank (hit@1 breaks ties). The held-out sets (questions_holdout6a/b/c, questions_sentences3,
+questions_offtopic3; every older held-out set is spent) and the validation sets (questions_agentmixed_dev, the odd half of
 questions_agentproblems_dev) are never loaded here.
 
     python benchmarks/fit_weights.py [--rounds 2]
@@ -30,7 +30,7 @@ TUNING = ["questions.yaml", "questions_holdout2.yaml", "questions_newtopics_agen
           # the old held-out sets, spent on 2026-11-30 (their misses were read): dev sets since
           "questions_holdout.yaml", "questions_sentences.yaml"]
 # questions_agentmixed_dev and the odd half of questions_agentproblems_dev are the validation sets: never fitted on.
-# So are questions_holdout3a/b/c and 4a/b/c, questions_sentences2 and questions_newtopics_holdout (spent, never fitted): the check that a change carries over to
+# So are questions_holdout3a/b/c, 4a/b/c and 5a/b/c, questions_sentences2 and questions_newtopics_holdout (spent, never fitted): the check that a change carries over to
 # questions written by someone else, which the older sets stopped being after many sessions of tuning.
 HALF_FITTED = "questions_agentproblems_dev.yaml"
 WRAPPED = ["questions.yaml", "questions_terse_tuning.yaml", "questions_casual_tuning.yaml"]

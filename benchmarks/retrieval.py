@@ -3,11 +3,11 @@
     python benchmarks/retrieval.py [--questions FILE ...] [--no-mcp] [--misses]
 
 By default: ``questions.yaml`` (171 questions; the engine's weights and vocabulary were tuned on it) and the held-out
-``questions_holdout5a.yaml``, ``questions_holdout5b.yaml``, ``questions_holdout5c.yaml`` (60 each, also scored
-pooled as ``questions_holdout5``) and ``questions_sentences3.yaml`` (80), with ``questions_offtopic2.yaml`` (50) for
+``questions_holdout6a.yaml``, ``questions_holdout6b.yaml``, ``questions_holdout6c.yaml`` (60 each, also scored
+pooled as ``questions_holdout6``) and ``questions_sentences3.yaml`` (80), with ``questions_offtopic3.yaml`` (50) for
 the coverage signal: written blind by engineers who never saw the engine or the other sets, and never used for
 tuning, so these are the honest figures. Do not pass ``--misses`` with a
-held-out set: reading its misses spends it. Files named alike but for a final letter (``..5a``, ``..5b``) are
+held-out set: reading its misses spends it. Files named alike but for a final letter (``..6a``, ``..6b``) are
 also scored as one pooled set: written by several engineers to one brief, they are one sample, and a larger one.
 
 A question is answered at rank k when the k-th returned section's text (heading path and Markdown, as read_docs
@@ -220,8 +220,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--questions", type=Path, nargs="+",
                     default=[ROOT / "benchmarks" / f"questions{name}.yaml"
-                             for name in ("", "_holdout5a", "_holdout5b", "_holdout5c", "_sentences3")])
-    ap.add_argument("--offtopic", type=Path, default=ROOT / "benchmarks" / "questions_offtopic2.yaml")
+                             for name in ("", "_holdout6a", "_holdout6b", "_holdout6c", "_sentences3")])
+    ap.add_argument("--offtopic", type=Path, default=ROOT / "benchmarks" / "questions_offtopic3.yaml")
     ap.add_argument("--context-wrapped", action="store_true",
                     help="also score each set with its questions wrapped in agent filler and context phrases")
     ap.add_argument("--no-mcp", action="store_true", help="skip the MCP stdio latency run")

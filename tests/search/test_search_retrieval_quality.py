@@ -24,7 +24,7 @@ SETS = [p for p in (ROOT / "benchmarks" / "questions.yaml", ROOT / "benchmarks" 
                     ROOT / "benchmarks" / "questions_agentproblems_dev.yaml",
                     # spent held-out sets (session 5): dev and validation sets since
                     ROOT / "benchmarks" / "questions_holdout2.yaml",
-                    *(ROOT / "benchmarks" / f"questions_holdout{n}{x}.yaml" for n in "34" for x in "abc"),
+                    *(ROOT / "benchmarks" / f"questions_holdout{n}{x}.yaml" for n in "345" for x in "abc"),
                     ROOT / "benchmarks" / "questions_sentences2.yaml") if p.exists()]
 
 
