@@ -6,9 +6,9 @@ By default: ``questions.yaml`` (171 questions; the engine's weights and vocabula
 ``questions_holdout6a.yaml``, ``questions_holdout6b.yaml``, ``questions_holdout6c.yaml`` (60 each, also scored
 pooled as ``questions_holdout6``) and ``questions_sentences3.yaml`` (80), with ``questions_offtopic3.yaml`` (50) for
 the coverage signal: written blind by engineers who never saw the engine or the other sets, and never used for
-tuning, so these are the honest figures. Do not pass ``--misses`` with a
-held-out set: reading its misses spends it. Files named alike but for a final letter (``..6a``, ``..6b``) are
-also scored as one pooled set: written by several engineers to one brief, they are one sample, and a larger one.
+tuning, so these are the honest figures. Do not pass ``--misses`` with a held-out set: reading its misses spends it.
+Files named alike but for a final letter (``..6a``, ``..6b``) are also scored as one pooled set: written by several
+engineers to one brief, they are one sample, and a larger one.
 
 A question is answered at rank k when the k-th returned section's text (heading path and Markdown, as read_docs
 returns it) contains every string of its ``must_contain`` list, case-insensitively; in sets that name the answering

@@ -25,7 +25,8 @@ FOREIGN_SUBJECTS = frozenset({
     "r2", "pages", "hyperdrive", "vectorize", "embeddings", "workers ai", "ai gateway",
     "images", "access", "zero trust", "waf", "firewall", "dns", "cdn", "purge", "turnstile",
     "email routing", "email worker", "email workers", "send email", "send an email", "send emails", "sending email",
-    "sending emails", "receive email", "receive emails", "inbound email", "browser rendering", "zaraz", "spectrum", "tunnel", "load balancer",
+    "sending emails", "receive email", "receive emails", "inbound email", "browser rendering", "zaraz", "spectrum",
+    "tunnel", "load balancer",
     "load balancing", "page rule", "page rules", "ssl", "tls", "certificate", "argo", "analytics engine",
     "logpush", "d1", "kv", "queue", "queues", "workflows", "workflow", "mx record",
     # the products by their full names and parts: a heading that names only "KV" or "queue handlers" (the object's
@@ -44,8 +45,8 @@ FOREIGN_SUBJECTS = frozenset({
     "jquery", "mocha", "cypress", "selenium",
     # other clouds and hosts, infrastructure tools, other realtime and ORM stacks (s3, sqs, kafka and jest are left
     # out: the agent vocabulary maps them to DO designs, and a question naming them with no DO anchor is rare)
-    "socket.io", "prisma", "aws", "aws lambda", "dynamodb", "ec2", "gcp", "cloud run", "bigquery", "firebase", "firestore", "supabase",
-    "vercel", "netlify", "heroku", "terraform", "ansible", "nginx", "powershell", "homebrew", "rabbitmq",
+    "socket.io", "prisma", "aws", "aws lambda", "dynamodb", "ec2", "gcp", "cloud run", "bigquery", "firebase",
+    "firestore", "supabase", "vercel", "netlify", "heroku", "terraform", "ansible", "nginx", "powershell", "homebrew", "rabbitmq",
 })
 # Saying "Durable Object", or naming an API only a Durable Object has, anchors the question here: "WHERE email = ?"
 # in a sql.exec call is a column, not Email Routing; "kv" after ctx.storage is the object's own KV API.
