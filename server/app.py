@@ -3,7 +3,8 @@
 Nothing here knows how search, review or scaffolding work. Each tool validates through its type hints, calls the core
 (off the event loop, with a deadline: server/app_calls.py), and returns the core's pydantic model as structured
 content. A ``DoExpertError`` from the core becomes a tool error whose text carries the message, a hint and the stable
-error code; any other exception is a bug and the SDK reports it as such without leaking a traceback to the client. Logs go to stderr: on stdio, stdout is the protocol.
+error code; any other exception is a bug and the SDK reports it as such without leaking a traceback to the client.
+Logs go to stderr: on stdio, stdout is the protocol.
 """
 
 from __future__ import annotations

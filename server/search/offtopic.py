@@ -46,7 +46,8 @@ FOREIGN_SUBJECTS = frozenset({
     # other clouds and hosts, infrastructure tools, other realtime and ORM stacks (s3, sqs, kafka and jest are left
     # out: the agent vocabulary maps them to DO designs, and a question naming them with no DO anchor is rare)
     "socket.io", "prisma", "aws", "aws lambda", "dynamodb", "ec2", "gcp", "cloud run", "bigquery", "firebase",
-    "firestore", "supabase", "vercel", "netlify", "heroku", "terraform", "ansible", "nginx", "powershell", "homebrew", "rabbitmq",
+    "firestore", "supabase", "vercel", "netlify", "heroku", "terraform", "ansible", "nginx", "powershell", "homebrew",
+    "rabbitmq",
 })
 # Saying "Durable Object", or naming an API only a Durable Object has, anchors the question here: "WHERE email = ?"
 # in a sql.exec call is a column, not Email Routing; "kv" after ctx.storage is the object's own KV API.
