@@ -16,7 +16,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from server import offload, progress
-from server.errors import DoExpertError
+from server.errors import DoExpertError, error_text
 from server.models import ReviewResult
 
 log = logging.getLogger("do_expert")
@@ -24,8 +24,7 @@ T = TypeVar("T")
 
 
 def tool_error(exc: DoExpertError) -> ToolError:
-    return ToolError(f"{exc.message}\nHint: {exc.hint}\n(code: {exc.code})" if exc.hint
-                     else f"{exc.message}\n(code: {exc.code})")
+    return ToolError(error_text(exc.message, exc.hint, exc.code))
 
 
 def call_core(fn: Callable[[], T]) -> T:
@@ -55,9 +54,9 @@ def deadline(kind: str) -> float:
 
 def _deadline_error(kind: str, limit: float) -> ToolError:
     log.warning("%s call abandoned after its %.1f s deadline", kind, limit)
-    return ToolError(f"the {kind} call did not finish within its {limit:g} s limit and was abandoned\n"
-                     "Hint: send less at once (fewer or smaller files, a shorter query) and call again; the "
-                     "server operator can raise DO_EXPERT_TOOL_TIMEOUT\n(code: deadline_exceeded)")
+    return ToolError(error_text(f"the {kind} call did not finish within its {limit:g} s limit and was abandoned",
+                                "send less at once (fewer or smaller files, a shorter query) and call again; the "
+                                "server operator can raise DO_EXPERT_TOOL_TIMEOUT", "deadline_exceeded"))
 
 
 async def run_core(fn: Callable[[], T], kind: str, ctx: Context | None = None) -> T:
@@ -115,5 +114,5 @@ async def run_review(files: list[tuple[str, str]], compatibility_date: str | Non
     except DoExpertError as exc:
         raise tool_error(exc) from exc
     except BrokenProcessPool:
-        raise ToolError("the review worker stopped unexpectedly (out of memory?)\nHint: review fewer or smaller "
-                        "files at once\n(code: review_worker_died)") from None
+        raise ToolError(error_text("the review worker stopped unexpectedly (out of memory?)",
+                                   "review fewer or smaller files at once", "review_worker_died")) from None

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from server.errors import error_text
+
 
 def allowed(schema: dict[str, Any]) -> str:
     """What a JSON-schema property accepts, in words: type, range, length, choices."""
@@ -58,7 +60,7 @@ def describe(tool: str, error: ValidationError, input_schema: dict[str, Any] | N
         else:
             hints.append("allowed arguments: " + ", ".join(props) if props else "this tool takes no arguments")
     hint = "; ".join(dict.fromkeys(hints)) or "check the tool's input schema"
-    return "\n".join(lines) + f"\nHint: {hint}\n(code: invalid_input)"
+    return error_text("\n".join(lines), hint, "invalid_input")
 
 
 def compact_schema(schema, output: bool = False):

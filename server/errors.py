@@ -24,6 +24,11 @@ import errno
 from typing import Any
 
 
+def error_text(message: str, hint: str, code: str) -> str:
+    """The text of an MCP tool error: the message, the hint on its own line, then the stable code."""
+    return f"{message}\nHint: {hint}\n(code: {code})" if hint else f"{message}\n(code: {code})"
+
+
 class DoExpertError(Exception):
     """Base class. ``code`` is stable (clients may branch on it); ``hint`` says what to do next."""
 
