@@ -175,7 +175,7 @@ def main() -> int:
     print(f"| hit@1, {args.quality_set} ({len(all_questions)}) | {q_without[0]:.3f} | {q_with[0]:.3f} | "
           f"{q_with[0] - q_without[0]:+.3f} | |")
     print(f"| top hit from bundled | {q_without[1]:.3f} | {q_with[1]:.3f} | | |")
-    print(f"\n| source build (parse + index) | FTS5 (parse + insert) | ratio wall | ratio CPU | required |")
+    print("\n| source build (parse + index) | FTS5 (parse + insert) | ratio wall | ratio CPU | required |")
     print("|---|---|---|---|---|")
     print(f"| {statistics.median(builds):.1f} s | {statistics.median(fts_builds):.2f} s | "
           f"{statistics.median(ratio):.0f}x ({ratio[0]:.0f}-{ratio[-1]:.0f}) | "
